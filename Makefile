@@ -1,0 +1,39 @@
+# hmm-devm: the user interface. Every verb is a script in scripts/; the
+# variables below (KSRC, SUITES, LOOPS, ACCEL, ...) pass through the
+# environment. "make help" lists the verbs.
+
+SHELL := /bin/bash
+
+.PHONY: help run baseline tree check deps clean distclean
+
+help:
+	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
+	@echo "make baseline   the same on the unpatched base, results kept apart"
+	@echo "make tree       fetch the base and apply the series; prints the tree's path"
+	@echo "make check      the harness's own tests, series checks, then the runs"
+	@echo "make deps       install missing Debian packages"
+	@echo "make clean      remove build/ (results, objects); distclean also cache/"
+	@echo "Variables: KSRC=/path/to/linux KSRC_BASE=REV SUITES='hmm' LOOPS=N"
+	@echo "           ACCEL=tcg|kvm|auto THP=madvise RUN_TIMEOUT=s FORCE=1"
+
+run:
+	@scripts/run patched
+
+baseline:
+	@scripts/run baseline
+
+tree:
+	@scripts/install-deps
+	@scripts/prepare-tree patched
+
+check:
+	@scripts/check
+
+deps:
+	@scripts/install-deps
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf cache

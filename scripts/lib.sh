@@ -1,0 +1,65 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # CACHE, BUILD: used by the scripts that source this
+# Shared helpers for the hmm-devm scripts. Source it; it runs nothing.
+#
+# Every script prints errors as one line, "hmm-devm: <script>: <why>", and
+# exits non-zero. Paths default to directories inside the repository that
+# .gitignore covers; each can be moved with an environment variable.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${HMMDEVM_CACHE:-$REPO/cache}
+BUILD=${HMMDEVM_BUILD:-$REPO/build}
+PROG=$(basename "$0")
+
+die() {
+	printf 'hmm-devm: %s: %s\n' "$PROG" "$*" >&2
+	exit "${DIE_STATUS:-1}"
+}
+
+log() {
+	printf '>>> %s\n' "$*" >&2
+}
+
+# usage_error MSG: a bad argument; print the script's usage and exit 2.
+usage_error() {
+	printf 'hmm-devm: %s: %s\n' "$PROG" "$1" >&2
+	usage >&2
+	exit 2
+}
+
+# need_tools TOOL...: fail with one line naming every missing command.
+need_tools() {
+	local t missing=
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	[ -z "$missing" ] ||
+		die "missing tool(s):$missing (run 'make deps' or scripts/install-deps)"
+}
+
+# series_entries: the patch file names in the series file, in order,
+# without comments, blank lines or quilt options such as -p1.
+series_entries() {
+	sed -e 's/#.*//' "$REPO/series" | awk 'NF { print $1 }'
+}
+
+# series_hash: one hash over the series file and every patch it names.
+series_hash() {
+	local p
+	{
+		series_entries
+		series_entries | while read -r p; do
+			cat "$REPO/patches/$p"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
+
+# check_series: every entry has a file; otherwise die naming the entry.
+check_series() {
+	local p
+	[ -f "$REPO/series" ] || die "no series file at $REPO/series"
+	for p in $(series_entries); do
+		[ -f "$REPO/patches/$p" ] ||
+			die "series names '$p' but patches/$p does not exist"
+	done
+}

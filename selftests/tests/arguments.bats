@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# Bad arguments: every script says what is wrong in one line, prints its
+# usage and exits 2, before doing any work.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+expect_usage_error() {
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "hmm-devm: "* ]]
+	[[ "$output" == *"usage:"* ]]
+}
+
+@test "run rejects an unknown run kind" {
+	run "$REPO/scripts/run" nonsense
+	expect_usage_error
+	[[ "${lines[0]}" == *"unknown run 'nonsense'"* ]]
+}
+
+@test "prepare-tree rejects an unknown tree" {
+	run "$REPO/scripts/prepare-tree" sideways
+	expect_usage_error
+}
+
+@test "prepare-tree rejects a missing argument" {
+	run "$REPO/scripts/prepare-tree"
+	expect_usage_error
+}
+
+@test "boot-guest rejects a non-numeric LOOPS" {
+	fake_obj
+	LOOPS=many run "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+	expect_usage_error
+	[[ "${lines[0]}" == *"LOOPS"* ]]
+}
+
+@test "boot-guest rejects an unknown ACCEL" {
+	fake_obj
+	ACCEL=warp run "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+	expect_usage_error
+}
+
+@test "boot-guest rejects an unknown suite" {
+	fake_obj
+	SUITES=nosuch run "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unknown suite 'nosuch'"* ]]
+}
+
+@test "boot-guest refuses a build directory without a kernel" {
+	mkdir -p "$T/empty"
+	run "$REPO/scripts/boot-guest" "$T/empty" "$T/res"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"bzImage missing"* ]]
+}
+
+@test "configure-kernel refuses a directory that is not a kernel tree" {
+	run "$REPO/scripts/configure-kernel" "$T" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not a kernel source tree"* ]]
+}
+
+@test "configure-kernel refuses a missing EXTRA_CONFIGS fragment" {
+	mkdir -p "$T/src/scripts/kconfig"
+	printf '#!/bin/sh\n' >"$T/src/scripts/kconfig/merge_config.sh"
+	chmod +x "$T/src/scripts/kconfig/merge_config.sh"
+	EXTRA_CONFIGS=$T/none.config run "$REPO/scripts/configure-kernel" "$T/src" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"EXTRA_CONFIGS names $T/none.config"* ]]
+}
+
+@test "summarize refuses a directory that holds no run" {
+	run "$REPO/scripts/summarize" "$T"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a results directory"* ]]
+}
+
+@test "make rejects an unknown verb" {
+	run make -C "$REPO" no-such-verb
+	[ "$status" -ne 0 ]
+}

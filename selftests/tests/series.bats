@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# Applying the series: bad entries and bad patches give one clear error and
+# leave the base and the user's own tree as they were. These use a tiny git
+# repository as KSRC, so they run in a second and touch no real cache.
+
+load helpers
+
+setup() {
+	common_setup
+	copy_repo
+	: >"$T/repo/series"
+	rm -f "$T/repo/patches/"*.patch
+	tiny_kernel_repo "$T/ksrc"
+	export KSRC=$T/ksrc
+}
+teardown() { common_teardown; }
+
+user_state() {
+	git -C "$T/ksrc" rev-parse HEAD
+	git -C "$T/ksrc" symbolic-ref HEAD
+	git -C "$T/ksrc" status --porcelain
+	cat "$T/ksrc/file.c"
+}
+
+@test "a series entry without a file is an error naming it" {
+	echo "0001-missing.patch" >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "hmm-devm: prepare-tree: series names '0001-missing.patch' but patches/0001-missing.patch does not exist" ]
+}
+
+@test "the patched tree is a git repo whose HEAD is the last patch" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	mail_patch "$T/repo/patches" 0002-b.patch "line two" "line 2"
+	printf '0001-a.patch\n# a comment\n\n0002-b.patch -p1\n' >"$T/repo/series"
+	before=$(user_state)
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 0 ]
+	tree=${lines[-1]}
+	[ "$(git -C "$tree" log --format=%s -2 | tr '\n' '|')" = "change line two|change line one|" ]
+	grep -q "line 1" "$tree/file.c"
+	grep -q "line 2" "$tree/file.c"
+	[ "$(user_state)" = "$before" ]
+}
+
+@test "a patch that does not apply is an error naming it; the base is untouched" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	FRESH=1 mail_patch "$T/repo/patches" 0002-b.patch "line one" "line uno"
+	printf '0001-a.patch\n0002-b.patch\n' >"$T/repo/series"
+	before=$(user_state)
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "hmm-devm: prepare-tree: patch 2 (0002-b.patch) does not apply"* ]]
+	[ "$(user_state)" = "$before" ]
+	# the failed tree was put back on the base, not left half-applied
+	tree=$HMMDEVM_CACHE/ksrc-trees/patched
+	[ "$(git -C "$tree" rev-parse HEAD)" = "$(git -C "$T/ksrc" rev-parse HEAD)" ]
+	[ ! -d "$(git -C "$tree" rev-parse --git-dir)/rebase-apply" ]
+}
+
+@test "re-applying refuses to drop commits made on the applied branch" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	echo 0001-a.patch >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 0 ]
+	tree=${lines[-1]}
+	echo "developer work" >>"$tree/file.c"
+	git -C "$tree" -c user.name=t -c user.email=t@t commit -q -am "work in progress"
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"has commits that are not in patches/"* ]]
+	[ "$(git -C "$tree" log -1 --format=%s)" = "work in progress" ]
+	FORCE=1 run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 0 ]
+	[ "$(git -C "$tree" log -1 --format=%s)" = "change line one" ]
+}
+
+@test "an unchanged series is not re-applied (file times stay)" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	echo 0001-a.patch >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" patched
+	tree=${lines[-1]}
+	stamp=$(stat -c %Y.%N "$tree/file.c"; git -C "$tree" rev-parse HEAD)
+	sleep 1
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"series unchanged"* ]]
+	[ "$(stat -c %Y.%N "$tree/file.c"; git -C "$tree" rev-parse HEAD)" = "$stamp" ]
+}
+
+@test "the base tree stays pristine and refuses local changes" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	echo 0001-a.patch >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" base
+	[ "$status" -eq 0 ]
+	tree=${lines[-1]}
+	grep -q "line one" "$tree/file.c"
+	echo edit >>"$tree/file.c"
+	run "$T/repo/scripts/prepare-tree" base
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"must stay the pristine base"* ]]
+}
+
+@test "KSRC that is not a git repository is an error" {
+	KSRC=$T/nothing run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not a git repository"* ]]
+}
+
+@test "check-series flags a patch file missing from series" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	run "$T/repo/scripts/check-series"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 2 - patches/0001-a.patch is in series"* ]]
+	echo 0001-a.patch >"$T/repo/series"
+	run "$T/repo/scripts/check-series"
+	[ "$status" -eq 0 ]
+}
+
+@test "check-series flags a series entry without a file and a duplicate" {
+	printf 'gone.patch\ngone.patch\n' >"$T/repo/series"
+	run "$T/repo/scripts/check-series"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 1 - series entry gone.patch has a file"* ]]
+	[[ "$output" == *"patches listed twice in series: gone.patch"* ]]
+}
