@@ -4,12 +4,13 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run baseline tree check deps clean distclean
+.PHONY: help run baseline tree export check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
 	@echo "make baseline   the same on the unpatched base, results kept apart"
 	@echo "make tree       fetch the base and apply the series; prints the tree's path"
+	@echo "make export     regenerate patches/ and series from the patched tree's branch"
 	@echo "make check      the harness's own tests, series checks, then the runs"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
@@ -25,6 +26,9 @@ baseline:
 tree:
 	@scripts/install-deps
 	@scripts/prepare-tree patched
+
+export:
+	@scripts/export-series
 
 check:
 	@scripts/check

@@ -63,3 +63,37 @@ check_series() {
 			die "series names '$p' but patches/$p does not exist"
 	done
 }
+
+# patched_tree: where prepare-tree keeps the patched worktree.
+patched_tree() {
+	if [ -n "${KSRC:-}" ]; then echo "$CACHE/ksrc-trees/patched"; else
+		echo "$CACHE/trees/patched"
+	fi
+}
+
+# tree_base TREE: the base commit of a patched tree (what prepare-tree
+# recorded when it applied the series).
+tree_base() {
+	local stamp
+	stamp=$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied
+	[ -f "$stamp" ] || die "$1 was not made by prepare-tree (no $stamp)"
+	cut -d' ' -f1 "$stamp"
+}
+
+# record_applied TREE BASE: note that TREE's HEAD is what series describes.
+record_applied() {
+	local stamp
+	stamp=$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied
+	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$stamp"
+}
+
+# format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
+# in the one fixed form patches/ uses (zero commit ids and no version
+# signature, so the same commits give the same bytes on every machine).
+format_series() {
+	local count
+	count=$(git -C "$1" rev-list --count "$2..HEAD")
+	[ "$count" -gt 0 ] || return 0
+	git -C "$1" format-patch -q --zero-commit --no-signature --base="$2" \
+		--numbered -o "$3" "$2..HEAD" >/dev/null
+}

@@ -10,13 +10,20 @@ kmod() {
 	modprobe -d "$MODROOT" "$@"
 }
 
-# run_ksft BINARY [ARGS]: run one kselftest binary; its TAP output goes to
-# $OUT/BINARY$SUFFIX.tap and its exit status to the matching .rc file.
+# run_tap NAME COMMAND [ARGS]: run a command that prints kselftest TAP;
+# the output goes to $OUT/NAME$SUFFIX.tap, the exit status to NAME$SUFFIX.rc.
+run_tap() {
+	local name=$1
+	shift
+	"$@" >"$OUT/$name$SUFFIX.tap" 2>&1
+	echo $? >"$OUT/$name$SUFFIX.rc"
+}
+
+# run_ksft BINARY [ARGS]: run_tap for one kselftest binary.
 run_ksft() {
 	local bin=$1
 	shift
-	"$KSFT_DIR/$bin" "$@" >"$OUT/$bin$SUFFIX.tap" 2>&1
-	echo $? >"$OUT/$bin$SUFFIX.rc"
+	run_tap "$bin" "$KSFT_DIR/$bin" "$@"
 }
 
 # bail_out BINARY REASON: record that BINARY could not be run at all, in

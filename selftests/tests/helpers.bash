@@ -69,3 +69,8 @@ mail_patch() {
 	git -C "$w" format-patch -q --stdout -1 >"$1/$2"
 	[ "${FRESH:-0}" != 1 ] || rm -rf "$w"
 }
+
+# series_entries_of FILE: the patch names a series file lists.
+series_entries_of() {
+	sed -e 's/#.*//' "$1" | awk 'NF { print $1 }'
+}

@@ -124,3 +124,47 @@ user_state() {
 	[[ "$output" == *"not ok 1 - series entry gone.patch has a file"* ]]
 	[[ "$output" == *"patches listed twice in series: gone.patch"* ]]
 }
+
+@test "export writes the branch as format-patch mails and check-export agrees" {
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 0 ]
+	tree=${lines[-1]}
+	sed -i 's/line two/line 2/' "$tree/file.c"
+	git -C "$tree" -c user.name=t -c user.email=t@t commit -q -am "file: say 2"
+	run "$T/repo/scripts/check-export"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 1"*"not in patches/"* ]]
+	run "$T/repo/scripts/export-series"
+	[ "$status" -eq 0 ]
+	[ "$(series_entries_of "$T/repo/series")" = "0001-file-say-2.patch" ]
+	grep -q '^Subject: \[PATCH 1/1\] file: say 2' "$T/repo/patches/0001-file-say-2.patch"
+	run "$T/repo/scripts/check-export"
+	[ "$status" -eq 0 ]
+	# a hand edit that format-patch would not write is caught
+	sed -i 's/^---$/---\nA note typed into the mail by hand./' "$T/repo/patches/0001-file-say-2.patch"
+	run "$T/repo/scripts/check-export"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not ok 2 - patches/ is what format-patch makes"* ]]
+}
+
+@test "export refuses a tree with uncommitted changes and keeps patches/" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	echo 0001-a.patch >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" patched
+	tree=${lines[-1]}
+	echo dirty >>"$tree/file.c"
+	run "$T/repo/scripts/export-series"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"uncommitted changes"* ]]
+	[ -f "$T/repo/patches/0001-a.patch" ]
+}
+
+@test "a run stops at a series that does not apply, before building" {
+	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
+	FRESH=1 mail_patch "$T/repo/patches" 0002-b.patch "line one" "line uno"
+	printf '0001-a.patch\n0002-b.patch\n' >"$T/repo/series"
+	run "$T/repo/scripts/run" patched
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"patch 2 (0002-b.patch) does not apply"* ]]
+	[ ! -e "$HMMDEVM_BUILD/obj" ]
+}
