@@ -88,12 +88,13 @@ record_applied() {
 }
 
 # format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
-# in the one fixed form patches/ uses (zero commit ids and no version
-# signature, so the same commits give the same bytes on every machine).
+# in the one fixed form patches/ uses (zero commit ids, no version
+# signature and a fixed abbreviation length: git's automatic one depends
+# on how the repository happens to be packed).
 format_series() {
 	local count
 	count=$(git -C "$1" rev-list --count "$2..HEAD")
 	[ "$count" -gt 0 ] || return 0
-	git -C "$1" format-patch -q --zero-commit --no-signature --base="$2" \
+	git -C "$1" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --base="$2" \
 		--numbered -o "$3" "$2..HEAD" >/dev/null
 }
