@@ -71,20 +71,24 @@ patched_tree() {
 	fi
 }
 
+# applied_stamp REPO: the file where prepare-tree records what it applied
+# ("BASE SERIES-HASH HEAD"), in the repository shared by all its worktrees.
+applied_stamp() {
+	echo "$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied"
+}
+
 # tree_base TREE: the base commit of a patched tree (what prepare-tree
 # recorded when it applied the series).
 tree_base() {
 	local stamp
-	stamp=$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied
+	stamp=$(applied_stamp "$1")
 	[ -f "$stamp" ] || die "$1 was not made by prepare-tree (no $stamp)"
 	cut -d' ' -f1 "$stamp"
 }
 
 # record_applied TREE BASE: note that TREE's HEAD is what series describes.
 record_applied() {
-	local stamp
-	stamp=$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied
-	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$stamp"
+	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1")"
 }
 
 # format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
@@ -97,4 +101,25 @@ format_series() {
 	[ "$count" -gt 0 ] || return 0
 	git -C "$1" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --base="$2" \
 		--numbered -o "$3" "$2..HEAD" >/dev/null
+}
+
+# tap_counts FILE NAME: "pass fail skip" of one TAP file; every case that
+# did not pass, a bail-out and results missing against the plan are also
+# written, prefixed with NAME, to fd 3 (which the caller must open).
+tap_counts() {
+	awk -v name="$2" '
+	/^1\.\.[0-9]+/ { split($0, a, "."); plan = a[3] + 0 }
+	/^Bail out!/ { bail = $0 }
+	/^(not )?ok [0-9]+/ {
+		n++
+		if ($0 ~ /^not ok/ && $0 !~ /# *TODO/) { f++; print name ": " $0 > "/dev/fd/3" }
+		else if (toupper($0) ~ /# *SKIP/) { s++; print name ": " $0 > "/dev/fd/3" }
+		else p++
+	}
+	END {
+		if (bail != "") { f++; print name ": " bail > "/dev/fd/3" }
+		else if (n < plan) { f += plan - n; print name ": " plan - n " of " plan " results missing" > "/dev/fd/3" }
+		else if (n == 0) { f++; print name ": no test results" > "/dev/fd/3" }
+		printf "%d %d %d\n", p, f, s
+	}' "$1"
 }
