@@ -4,13 +4,15 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run baseline tree export check deps clean distclean
+.PHONY: help run baseline tree export mbox each-patch check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
 	@echo "make baseline   the same on the unpatched base, results kept apart"
 	@echo "make tree       fetch the base and apply the series; prints the tree's path"
 	@echo "make export     regenerate patches/ and series from the patched tree's branch"
+	@echo "make mbox       the series as one threaded mailbox (build/mbox/hmm-devm.mbox)"
+	@echo "make each-patch build every state base..base+N; W=1 + sparse on touched files"
 	@echo "make check      the harness's own tests, series checks, then the runs"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
@@ -24,11 +26,19 @@ baseline:
 	@scripts/run baseline
 
 tree:
-	@scripts/install-deps
+	@scripts/install-deps run
 	@scripts/prepare-tree patched
 
 export:
 	@scripts/export-series
+
+mbox:
+	@scripts/install-deps run
+	@scripts/make-mbox
+
+each-patch:
+	@scripts/install-deps
+	@scripts/build-each-patch
 
 check:
 	@scripts/check

@@ -94,13 +94,28 @@ record_applied() {
 # format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
 # in the one fixed form patches/ uses (zero commit ids, no version
 # signature and a fixed abbreviation length: git's automatic one depends
-# on how the repository happens to be packed).
+# on how the repository happens to be packed), with the cover letter
+# 0000-cover-letter.patch made from Documentation/cover-letter.txt
+# (first line: subject; the rest: body). Extra arguments go to
+# format-patch (--thread --stdout for a mailbox).
 format_series() {
-	local count
-	count=$(git -C "$1" rev-list --count "$2..HEAD")
+	local tree=$1 base=$2 dir=$3 count branch
+	shift 3
+	count=$(git -C "$tree" rev-list --count "$base..HEAD")
 	[ "$count" -gt 0 ] || return 0
-	git -C "$1" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --base="$2" \
-		--numbered -o "$3" "$2..HEAD" >/dev/null
+	branch=$(git -C "$tree" symbolic-ref -q --short HEAD) ||
+		die "$tree is not on a branch: cannot make the cover letter"
+	[ -f "$REPO/Documentation/cover-letter.txt" ] ||
+		die "Documentation/cover-letter.txt is missing: no cover letter"
+	# The cover letter is dated and signed like the last patch, so that
+	# exporting twice gives the same bytes.
+	GIT_COMMITTER_NAME=$(git -C "$tree" log -1 --format=%an HEAD) \
+	GIT_COMMITTER_EMAIL=$(git -C "$tree" log -1 --format=%ae HEAD) \
+	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%aD HEAD) \
+		git -C "$tree" -c core.abbrev=12 \
+		-c "branch.$branch.description=$(cat "$REPO/Documentation/cover-letter.txt")" \
+		format-patch -q --zero-commit --no-signature --base="$base" --numbered \
+		--cover-letter --cover-from-description=subject -o "$dir" "$@" "$base..HEAD"
 }
 
 # tap_counts FILE NAME: "pass fail skip" of one TAP file; every case that

@@ -81,3 +81,22 @@ expect_usage_error() {
 	run make -C "$REPO" no-such-verb
 	[ "$status" -ne 0 ]
 }
+
+@test "the reviewer scripts take no arguments" {
+	local s
+	for s in make-mbox check-mbox check-patches check-maintainers build-each-patch; do
+		run "$REPO/scripts/$s" extra
+		expect_usage_error
+	done
+}
+
+@test "install-deps rejects an unknown package set" {
+	run "$REPO/scripts/install-deps" everything
+	expect_usage_error
+	[[ "${lines[0]}" == *"unknown package set 'everything'"* ]]
+}
+
+@test "latency-stats needs a results directory" {
+	run "$REPO/scripts/latency-stats"
+	expect_usage_error
+}
