@@ -33,11 +33,12 @@ path_without() {
 }
 
 # copy_repo: a scratch copy of the harness (scripts, configs, selftests,
-# series, patches) whose series the test may change freely.
+# series, patches, Documentation for the cover letter text) whose series
+# the test may change freely.
 copy_repo() {
 	mkdir -p "$T/repo"
 	cp -r "$REPO/scripts" "$REPO/configs" "$REPO/selftests" "$REPO/patches" \
-		"$REPO/series" "$T/repo/"
+		"$REPO/Documentation" "$REPO/series" "$T/repo/"
 }
 
 # fake_obj: a build directory shaped like scripts/build-kernel's output.
