@@ -138,3 +138,22 @@ tap_counts() {
 		printf "%d %d %d\n", p, f, s
 	}' "$1"
 }
+
+# tap RESULT DESCRIPTION [LOG]: print the next TAP line of a check script;
+# RESULT is ok or fail. A failure is counted in TAP_BAD and quotes the
+# first 20 lines of LOG, if given, as diagnostics. tap_done prints the
+# plan and returns non-zero if anything failed.
+TAP_N=0 TAP_BAD=0
+tap() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" = ok ]; then echo "ok $TAP_N - $2"; else
+		echo "not ok $TAP_N - $2"
+		TAP_BAD=$((TAP_BAD + 1))
+		[ -z "${3:-}" ] || sed 's/^/# /' "$3" | head -n 20
+	fi
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ "$TAP_BAD" -eq 0 ]
+}
