@@ -157,3 +157,17 @@ tap_done() {
 	echo "1..$TAP_N"
 	[ "$TAP_BAD" -eq 0 ]
 }
+
+# kmake SRC OBJ ARGS...: make in kernel tree SRC, out of tree in OBJ, with
+# ccache: one cache for every clone and tree on this machine, paths taken
+# relative to SRC, and depend mode (dependencies from the compiler's own
+# -MMD output instead of a preprocessor run: cheaper on a cold cache).
+# LOCALVERSION= keeps setlocalversion from adding "+" for a git tree.
+kmake() {
+	local src=$1 obj=$2
+	shift 2
+	CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/hmm-devm-ccache} \
+	CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_DEPEND=1 \
+		make -s -C "$src" O="$obj" CC="ccache gcc" LOCALVERSION= \
+		-j"${JOBS:-$(($(nproc) + 1))}" "$@"
+}
