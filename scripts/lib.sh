@@ -54,6 +54,18 @@ series_hash() {
 	} | sha256sum | cut -d' ' -f1
 }
 
+# test_only_entries: the series entries that touch nothing but the test
+# drivers and their selftests. 'make compare' puts them on the base too, so
+# that both kernels it measures run the same tests and differ only in mm.
+test_only_entries() {
+	local p
+	for p in $(series_entries); do
+		git apply --numstat "$REPO/patches/$p" | cut -f3 |
+			grep -qvE '^(lib/test_[^/]*|lib/Kconfig\.debug|lib/Makefile|tools/testing/.*|MAINTAINERS)$' ||
+			echo "$p"
+	done
+}
+
 # check_series: every entry has a file; otherwise die naming the entry.
 check_series() {
 	local p
@@ -71,10 +83,13 @@ patched_tree() {
 	fi
 }
 
-# applied_stamp REPO: the file where prepare-tree records what it applied
-# ("BASE SERIES-HASH HEAD"), in the repository shared by all its worktrees.
+# applied_stamp REPO [KIND]: the file where prepare-tree records what it
+# applied to the KIND tree (default patched) as "BASE SERIES-HASH HEAD", in
+# the repository shared by all its worktrees.
 applied_stamp() {
-	echo "$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied"
+	local suffix=
+	[ "${2:-patched}" = patched ] || suffix=-$2
+	echo "$(git -C "$1" rev-parse --path-format=absolute --git-common-dir)/hmm-devm-applied$suffix"
 }
 
 # tree_base TREE: the base commit of a patched tree (what prepare-tree
@@ -86,9 +101,10 @@ tree_base() {
 	cut -d' ' -f1 "$stamp"
 }
 
-# record_applied TREE BASE: note that TREE's HEAD is what series describes.
+# record_applied TREE BASE [KIND]: note that TREE's HEAD is what series
+# describes for a KIND tree (default patched).
 record_applied() {
-	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1")"
+	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1" "${3:-patched}")"
 }
 
 # format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
