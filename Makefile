@@ -4,11 +4,12 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run baseline tree export mbox each-patch check deps clean distclean
+.PHONY: help run baseline compare tree export mbox each-patch check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
 	@echo "make baseline   the same on the unpatched base, results kept apart"
+	@echo "make compare    base vs series measured side by side: build/results/compare/"
 	@echo "make tree       fetch the base and apply the series; prints the tree's path"
 	@echo "make export     regenerate patches/ and series from the patched tree's branch"
 	@echo "make mbox       the series as one threaded mailbox (build/mbox/hmm-devm.mbox)"
@@ -18,12 +19,16 @@ help:
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
 	@echo "Variables: KSRC=/path/to/linux KSRC_BASE=REV SUITES='hmm' LOOPS=N"
 	@echo "           ACCEL=tcg|kvm|auto THP=madvise RUN_TIMEOUT=s FORCE=1"
+	@echo "           compare: BENCH_TRIES=50 BENCH_REPS=10 BENCH_SIZES_KB='64 ...' DOC=1"
 
 run:
 	@scripts/run patched
 
 baseline:
 	@scripts/run baseline
+
+compare:
+	@scripts/compare
 
 tree:
 	@scripts/install-deps run

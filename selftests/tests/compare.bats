@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# scripts/compare-report (tables, plot and claims from a 'make compare'
+# directory), scripts/jump-sites (static-branch sites of a key) and the
+# migration benchmark's argument checks.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# latency_tap FILE FS HOLD US...: devmap-tests lines, one truncate case
+# of the given hold per value.
+latency_tap() {
+	local file=$1 fs=$2 hold=$3 us
+	shift 3
+	for us in "$@"; do
+		printf '#  RUN           devmap.%s.truncate_waits_for_%s ...\n' "$fs" "$hold"
+		printf '# release-to-completion truncate %s: %s us\n' "$hold" "$us"
+		printf 'ok 1 devmap.%s.truncate_waits_for_%s\n' "$fs" "$hold"
+	done >>"$file"
+}
+
+# side NAME TEXT SITES PIN_US GET_US MBPS: one kernel's part of a compare
+# directory; latencies are three samples around the given value.
+side() {
+	local d=$T/cmp/$1
+	mkdir -p "$d/run" "$d/bench"
+	printf '   text    data     bss     dec     hex filename\n%s 200 300 0 0 vmlinux\n' "$2" >"$d/size.txt"
+	echo "$3" >"$d/jump-sites.txt"
+	echo reused >"$d/build-dir"
+	echo "seconds: prepare+configure 1, build 20, boot+tests 30" >"$d/run/run-info.txt"
+	printf 'hmm 1 3000\ndevmap 1 9000\n' >"$d/run/suite-ms"
+	echo "uptime-at-tests: 2.5" >"$d/run/guest-setup.txt"
+	echo "99 passed, 0 failed, 0 skipped" >"$d/run/summary.txt"
+	cp "$d/run/guest-setup.txt" "$d/bench/"
+	latency_tap "$d/bench/devmap-tests.try1.tap" ext4 pin "$4" $(($4 + 10)) $(($4 + 20))
+	latency_tap "$d/bench/devmap-tests.try1.tap" ext4 get "$5" $(($5 + 10)) $(($5 + 20))
+	printf 'migrate 64 to_dev 5 %s 1 2\nmigrate 64 to_sys 5 %s 1 2\n' "$6" "$6" >"$d/bench/migrate.txt"
+}
+
+compare_dir() {
+	mkdir -p "$T/cmp"
+	printf 'date: today\nrecheck_ms: 100\n' >"$T/cmp/info"
+	printf 'add/remove: 0/1 grow/shrink: 0/0 up/down: 0/-8 (-8)\nFunction old new delta\nput_page 8 - -8\nTotal: Before=16, After=8, chg -50.00%%\n' >"$T/cmp/bloat.txt"
+}
+
+@test "compare-report: tables, plot and every claim met" {
+	compare_dir
+	side base-tests 1000 40 1000 1000 100.0
+	side patched 900 0 1100 49000 99.0
+	run "$REPO/scripts/compare-report" "$T/cmp"
+	[ "$status" -eq 0 ]
+	[ -s "$T/cmp/compare.png" ]
+	md=$(cat "$T/cmp/compare.md")
+	[[ "$md" == *"| text | 1000 | 900 | -100 |"* ]]
+	[[ "$md" == *"| static-branch sites on \`devmap_managed_key\` | 40 | 0 | -40 |"* ]]
+	[[ "$md" == *"| ext4 | truncate | pin | 3 | 1010 | 1020 | 1020 | 1110 | 1120 | 1120 | 1.10 |"* ]]
+	[[ "$md" == *"| 64 | to_dev | 5 | 100.0 [1.0, 2.0] | 99.0 [1.0, 2.0] | 0.99 |"* ]]
+	[[ "$md" != *MISSED* ]]
+}
+
+@test "compare-report: each claim can miss, and the exit status says so" {
+	compare_dir
+	# Text grew, the key is still there, pins doubled, a get waited
+	# past the re-check interval, migration lost a tenth.
+	side base-tests 1000 40 1000 1000 100.0
+	side patched 1001 3 2100 130000 90.0
+	run "$REPO/scripts/compare-report" "$T/cmp"
+	[ "$status" -eq 3 ]
+	[ "$(grep -c MISSED "$T/cmp/compare.md")" -eq 6 ]
+	grep -q 'MISSED\*\*: vmlinux text' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: static-branch sites' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: ext4 truncate pin: median ratio 2.09' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: ext4 truncate get' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: migration to_dev' "$T/cmp/compare.md"
+}
+
+@test "compare-report: an incomplete directory is an error naming the file" {
+	compare_dir
+	side base-tests 1000 40 1000 1000 100.0
+	side patched 900 0 1100 49000 99.0
+	rm "$T/cmp/patched/bench/migrate.txt"
+	run "$REPO/scripts/compare-report" "$T/cmp"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"patched/bench/migrate.txt is missing"* ]]
+	run "$REPO/scripts/compare-report"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *usage:* ]]
+}
+
+@test "jump-sites: counts the entries keyed on a symbol, flag bits ignored" {
+	# Three sites on mykey (one with the branch flag set), one on other.
+	cat >"$T/jt.c" <<'C'
+long mykey, other;
+void _start(void) { for (;;); }
+asm(".pushsection __jump_table, \"aw\"\n.balign 8\n"
+    "1: .long 0, 0\n .quad mykey - .\n"
+    "2: .long 0, 0\n .quad other - .\n"
+    "3: .long 0, 0\n .quad mykey + 1 - .\n"
+    "4: .long 0, 0\n .quad mykey - .\n"
+    ".popsection\n");
+C
+	gcc -O1 -nostdlib -static -no-pie -o "$T/jt" "$T/jt.c"
+	run "$REPO/scripts/jump-sites" "$T/jt" mykey
+	[ "$status" -eq 0 ]
+	[ "$output" = 3 ]
+	run "$REPO/scripts/jump-sites" "$T/jt" other
+	[ "$output" = 1 ]
+	run "$REPO/scripts/jump-sites" "$T/jt" no_such_key
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+}
+
+@test "jump-sites: bad arguments and files without a jump table" {
+	run "$REPO/scripts/jump-sites" /nonexistent mykey
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such file"* ]]
+	run "$REPO/scripts/jump-sites" only-one
+	[ "$status" -eq 2 ]
+	printf 'long mykey;\nvoid _start(void) { for (;;); }\n' >"$T/nojt.c"
+	gcc -O1 -nostdlib -static -no-pie -o "$T/nojt" "$T/nojt.c"
+	run "$REPO/scripts/jump-sites" "$T/nojt" mykey
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no __jump_table"* ]]
+}
+
+@test "hmm-migrate-bench: bad arguments are refused before any device is opened" {
+	# The benchmark's own checks need no kernel: a stand-in for the uapi
+	# header with the names it uses is enough to build it.
+	mkdir -p "$T/lib"
+	cat >"$T/lib/test_hmm_uapi.h" <<'H'
+#include <linux/types.h>
+#include <linux/ioctl.h>
+struct hmm_dmirror_cmd { __u64 addr, ptr, npages, cpages, faults; };
+#define HMM_DMIRROR_MIGRATE_TO_DEV _IOWR('H', 0x02, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_MIGRATE_TO_SYS _IOWR('H', 0x03, struct hmm_dmirror_cmd)
+H
+	gcc -O2 -Wall -Werror -I"$T/lib" -o "$T/bench" "$REPO/selftests/bench/hmm-migrate-bench.c"
+	for args in "" "-r 0 64" "-r 1001 64" "3" "64x" "-d"; do
+		# shellcheck disable=SC2086 # each case is a list of arguments
+		run "$T/bench" -d /nonexistent $args
+		[ "$status" -eq 2 ]
+		[[ "$output" == *usage:* ]]
+	done
+	run "$T/bench" -d /nonexistent 64
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/nonexistent: No such file"* ]]
+}
