@@ -7,7 +7,7 @@ set -u
 # shellcheck source=selftests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-bench=$BENCH_DIR/hmm-migrate-bench
+bench=$PROGS_DIR/hmm-migrate-bench
 if [ ! -x "$bench" ]; then
 	echo "no $bench: 'make compare' builds it" >&2
 	echo 1 >"$OUT/migrate$SUFFIX.rc"

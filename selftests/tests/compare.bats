@@ -135,7 +135,7 @@ struct hmm_dmirror_cmd { __u64 addr, ptr, npages, cpages, faults; };
 #define HMM_DMIRROR_MIGRATE_TO_DEV _IOWR('H', 0x02, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_MIGRATE_TO_SYS _IOWR('H', 0x03, struct hmm_dmirror_cmd)
 H
-	gcc -O2 -Wall -Werror -I"$T/lib" -o "$T/bench" "$REPO/selftests/bench/hmm-migrate-bench.c"
+	gcc -O2 -Wall -Werror -I"$T/lib" -o "$T/bench" "$REPO/selftests/progs/hmm-migrate-bench.c"
 	for args in "" "-r 0 64" "-r 1001 64" "3" "64x" "-d"; do
 		# shellcheck disable=SC2086 # each case is a list of arguments
 		run "$T/bench" -d /nonexistent $args
