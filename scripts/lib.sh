@@ -55,13 +55,14 @@ series_hash() {
 }
 
 # test_only_entries: the series entries that touch nothing but the test
-# drivers and their selftests. 'make compare' puts them on the base too, so
-# that both kernels it measures run the same tests and differ only in mm.
+# drivers, their selftests and documentation. 'make compare' puts them on
+# the base too, so that both kernels it measures run the same tests and
+# differ only in mm.
 test_only_entries() {
 	local p
 	for p in $(series_entries); do
 		git apply --numstat "$REPO/patches/$p" | cut -f3 |
-			grep -qvE '^(lib/test_[^/]*|lib/Kconfig\.debug|lib/Makefile|tools/testing/.*|MAINTAINERS)$' ||
+			grep -qvE '^(lib/test_[^/]*|lib/Kconfig\.debug|lib/Makefile|tools/testing/.*|Documentation/.*|MAINTAINERS)$' ||
 			echo "$p"
 	done
 }

@@ -104,6 +104,13 @@ C
 	run "$REPO/scripts/jump-sites" "$T/jt" mykey
 	[ "$status" -eq 0 ]
 	[ "$output" = 3 ]
+	# As in vmlinux: found through the __start/__stop symbols.
+	printf 'extern char __start___jump_table[], __stop___jump_table[];\nvoid *keep[] = { __start___jump_table, __stop___jump_table };\n' >>"$T/jt.c"
+	gcc -O1 -nostdlib -static -no-pie -o "$T/jt2" "$T/jt.c"
+	nm "$T/jt2" | grep -q __start___jump_table
+	run "$REPO/scripts/jump-sites" "$T/jt2" mykey
+	[ "$status" -eq 0 ]
+	[ "$output" = 3 ]
 	run "$REPO/scripts/jump-sites" "$T/jt" other
 	[ "$output" = 1 ]
 	run "$REPO/scripts/jump-sites" "$T/jt" no_such_key
