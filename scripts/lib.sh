@@ -102,10 +102,10 @@ tree_base() {
 	cut -d' ' -f1 "$stamp"
 }
 
-# record_applied TREE BASE [KIND]: note that TREE's HEAD is what series
-# describes for a KIND tree (default patched).
+# record_applied TREE BASE: note that the patched TREE's HEAD is what
+# series describes.
 record_applied() {
-	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1" "${3:-patched}")"
+	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1")"
 }
 
 # format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
