@@ -67,6 +67,12 @@ test_only_entries() {
 	done
 }
 
+# prog_headers C-FILE: the driver uapi headers ("foo_uapi.h", found in a
+# kernel tree's lib/) that a harness program of selftests/progs includes.
+prog_headers() {
+	sed -n 's/^#include "\([a-z_]*_uapi\.h\)"/\1/p' "$1"
+}
+
 # check_series: every entry has a file; otherwise die naming the entry.
 check_series() {
 	local p

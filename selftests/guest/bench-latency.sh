@@ -11,15 +11,6 @@ set -u
 CASES=(truncate_waits_for_pin truncate_waits_for_get punch_hole_waits_for_pin
 	punch_hole_waits_for_get truncate_waits_for_vmsplice)
 
-# mount_dax FS DEVICE: mkfs and mount it -o dax on /mnt/FS.
-mount_dax() {
-	case $1 in
-	ext4) mkfs.ext4 -q -F -b 4096 "$2" ;;
-	xfs) mkfs.xfs -q -f -m reflink=0 "$2" ;;
-	esac || return 1
-	mkdir -p "/mnt/$1" && mount -t "$1" -o dax "$2" "/mnt/$1"
-}
-
 if ! kmod test_devmap; then
 	bail_out devmap-tests.try1 "modprobe test_devmap failed"
 	exit 1

@@ -27,13 +27,6 @@ fail_after() {
 	echo "hmm: $1" >&2
 }
 
-# kmemleak_scan: kmemleak reports an object only when it is older than
-# 5 s and unchanged since the previous scan.
-kmemleak_scan() {
-	sleep 6
-	echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK"
-}
-
 # kmemleak_records LO HI: the reported objects whose backtrace names
 # test_hmm or has a frame in [LO, HI) (the module's text, unloaded now).
 kmemleak_records() {

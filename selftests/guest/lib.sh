@@ -33,3 +33,21 @@ bail_out() {
 	echo 1 >"$OUT/$1$SUFFIX.rc"
 	echo "bail out: $1: $2" >&2
 }
+
+# mount_dax FS DEVICE: make FS on DEVICE (destroying it) and mount it with
+# -o dax on /mnt/FS.
+mount_dax() {
+	case $1 in
+	ext4) mkfs.ext4 -q -F -b 4096 "$2" ;;
+	xfs) mkfs.xfs -q -f -m reflink=0 "$2" ;;
+	*) return 1 ;;
+	esac || return 1
+	mkdir -p "/mnt/$1" && mount -t "$1" -o dax "$2" "/mnt/$1"
+}
+
+# kmemleak_scan: kmemleak reports an object only when it is older than
+# 5 s and unchanged since the previous scan.
+kmemleak_scan() {
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak && echo scan >/sys/kernel/debug/kmemleak
+}
