@@ -1,0 +1,98 @@
+#!/bin/bash
+# Suite "robust": the series under concurrency, injected faults, hostile
+# input and module unloads, with the harness's programs (selftests/progs):
+#   devmap-stress      holders pin and get pages of a DAX file while others
+#                      truncate, punch, extend and write it (ext4, then xfs)
+#   ioctl-fuzz         seeded random ioctls against test_devmap and test_hmm
+#   devmap-faults      fail each allocation of a test_devmap hold in turn
+#   module-lifetime    unload test_hmm/test_devmap under open files and
+#                      device pages, reload, repeat
+# and, after all of them with both modules unloaded, kmemleak.tap: the
+# kernel holds no leaked object at all. Each loop uses another fuzz seed.
+set -u
+# shellcheck source=selftests/guest/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+loop=${SUFFIX#.loop}
+[ -n "$loop" ] || loop=1
+
+# tap_line NAME OK DESCRIPTION [DIAGNOSTIC]: a one-case TAP file of our own.
+tap_line() {
+	{
+		printf 'TAP version 13\n1..1\n'
+		if [ "$2" = ok ]; then echo "ok 1 - $3"; else echo "not ok 1 - $3"; fi
+		[ -z "${4:-}" ] || printf '%s\n' "$4" | sed 's/^/# /'
+	} >"$OUT/$1$SUFFIX.tap"
+	[ "$2" = ok ]
+	echo $? >"$OUT/$1$SUFFIX.rc"
+}
+
+# fault_setup VALUE: let failslab and fail_page_alloc consider GFP_KERNEL
+# and order-0 allocations (fail-nth decides which call fails), quietly;
+# "restore" puts the defaults back.
+fault_setup() {
+	local wait=N order=0 verbose=0 d
+	[ "$1" != restore ] || wait=Y order=1 verbose=2
+	for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+		echo $wait >"$d/ignore-gfp-wait" && echo $verbose >"$d/verbose" || return 1
+	done
+	echo $order >/sys/kernel/debug/fail_page_alloc/min-order
+}
+
+[ ! -w "$KMEMLEAK" ] || { kmemleak_scan && echo clear >"$KMEMLEAK"; }
+
+if ! kmod test_devmap || ! kmod test_hmm spm_addr_dev0="$SPM_ADDR_DEV0" spm_addr_dev1="$SPM_ADDR_DEV1"; then
+	bail_out devmap-stress "modprobe test_devmap or test_hmm failed"
+	exit 1
+fi
+
+# Concurrency, one file system after the other.
+if mount_dax ext4 /dev/pmem0 && mount_dax xfs /dev/pmem1; then
+	run_tap devmap-stress "$PROGS_DIR/devmap-stress" -t "${STRESS_SECONDS:-10}" \
+		-s "$loop" /mnt/ext4
+	run_tap devmap-stress.xfs "$PROGS_DIR/devmap-stress" -t "${STRESS_SECONDS:-10}" \
+		-s "$loop" /mnt/xfs
+	umount /mnt/ext4 /mnt/xfs
+else
+	bail_out devmap-stress "cannot make the DAX mounts"
+	bail_out devmap-stress.xfs "cannot make the DAX mounts"
+fi
+
+# Hostile input: every dmirror device the module made.
+devs=(/dev/test_devmap)
+for d in /dev/hmm_dmirror[0-9]; do [ ! -c "$d" ] || devs+=("$d"); done
+run_tap ioctl-fuzz "$PROGS_DIR/ioctl-fuzz" -s "$loop" -n "${FUZZ_CALLS:-5000}" "${devs[@]}"
+
+# Injected allocation failures.
+if fault_setup on; then
+	run_tap devmap-faults "$PROGS_DIR/devmap-faults"
+else
+	bail_out devmap-faults "cannot configure failslab/fail_page_alloc in debugfs"
+fi
+fault_setup restore
+
+# Unloads under load; it loads and unloads the modules itself.
+kmod -r test_hmm
+kmod -r test_devmap
+MODPROBE="modprobe -d $MODROOT" \
+	HMM_MODULE_ARGS="spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1" \
+	run_tap module-lifetime "$PROGS_DIR/module-lifetime" -n "${LIFETIME_ROUNDS:-3}"
+kmod -r test_hmm 2>/dev/null
+kmod -r test_devmap 2>/dev/null
+
+# Nothing leaked, by anyone, during all of the above.
+if [ ! -w "$KMEMLEAK" ]; then
+	tap_line kmemleak fail "kmemleak finds no leak" "no $KMEMLEAK"
+elif ! kmemleak_scan; then
+	tap_line kmemleak fail "kmemleak finds no leak" "kmemleak scan failed"
+else
+	cat "$KMEMLEAK" >"$OUT/kmemleak-robust$SUFFIX.txt"
+	n=$(grep -c '^unreferenced object' "$OUT/kmemleak-robust$SUFFIX.txt")
+	if [ "$n" -eq 0 ]; then
+		tap_line kmemleak ok "kmemleak finds no leak after the robust suite"
+	else
+		tap_line kmemleak fail "kmemleak finds no leak after the robust suite" \
+			"$n objects: see kmemleak-robust$SUFFIX.txt"
+	fi
+fi
