@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run baseline compare tree export mbox each-patch check deps clean distclean
+.PHONY: help run baseline compare check-debug tree export mbox each-patch check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
@@ -15,6 +15,7 @@ help:
 	@echo "make mbox       the series as one threaded mailbox (build/mbox/hmm-devm.mbox)"
 	@echo "make each-patch build every state base..base+N; W=1 + sparse on touched files"
 	@echo "make check      the harness's own tests, series checks, then the runs"
+	@echo "make check-debug  the series on a debug kernel (KASAN, lockdep, ...), LOOPS=20"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
 	@echo "Variables: KSRC=/path/to/linux KSRC_BASE=REV SUITES='hmm' LOOPS=N"
@@ -47,6 +48,9 @@ each-patch:
 
 check:
 	@scripts/check
+
+check-debug:
+	@scripts/check-debug
 
 deps:
 	@scripts/install-deps
