@@ -100,3 +100,33 @@ expect_usage_error() {
 	run "$REPO/scripts/latency-stats"
 	expect_usage_error
 }
+
+@test "run refuses RUN_OBJ without a tree, or one that is not configured" {
+	RUN_OBJ=$T/obj run "$REPO/scripts/run" baseline
+	expect_usage_error
+	[[ "${lines[0]}" == *"RUN_OBJ needs RUN_SRC"* ]]
+	mkdir -p "$T/src" "$T/obj"
+	RUN_SRC=$T/src RUN_OBJ=$T/obj run "$REPO/scripts/run" baseline
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a configured build directory"* ]]
+}
+
+@test "boot-guest rejects bad sizes for the robust and bench suites" {
+	fake_obj
+	mkdir -p "$T/obj/modroot/lib/modules"
+	for v in STRESS_SECONDS=0 FUZZ_CALLS=x LIFETIME_ROUNDS=abc BENCH_TRIES=-1 BENCH_SIZES_KB=64k; do
+		run env "$v" "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+		expect_usage_error
+	done
+}
+
+@test "list-suites: kselftests, programs and checks of a suite" {
+	run "$REPO/scripts/list-suites" progs robust
+	[ "$status" -eq 0 ]
+	[[ "$output" == *devmap-stress* ]] && [[ "$output" != *kmemleak* ]]
+	run "$REPO/scripts/list-suites" results robust
+	[[ "$output" == *kmemleak* ]] && [[ "$output" == *devmap-stress.xfs* ]]
+	[[ "$output" != *progs/* ]]
+	run "$REPO/scripts/list-suites" binaries robust
+	[ -z "$output" ]
+}
