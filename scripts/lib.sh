@@ -114,6 +114,14 @@ record_applied() {
 	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1")"
 }
 
+# cover_letter_text: Documentation/cover-letter.txt with its
+# @compare-summary@ line replaced by Documentation/compare-summary.txt.
+cover_letter_text() {
+	awk -v sum="$REPO/Documentation/compare-summary.txt" '
+		$0 == "@compare-summary@" { while ((getline l < sum) > 0) print l; next }
+		{ print }' "$REPO/Documentation/cover-letter.txt"
+}
+
 # format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
 # in the one fixed form patches/ uses (zero commit ids, no version
 # signature and a fixed abbreviation length: git's automatic one depends
@@ -130,13 +138,19 @@ format_series() {
 		die "$tree is not on a branch: cannot make the cover letter"
 	[ -f "$REPO/Documentation/cover-letter.txt" ] ||
 		die "Documentation/cover-letter.txt is missing: no cover letter"
+	# The line @compare-summary@ stands for make compare's numbers, so
+	# that the letter never quotes figures by hand.
+	if grep -qx '@compare-summary@' "$REPO/Documentation/cover-letter.txt"; then
+		[ -f "$REPO/Documentation/compare-summary.txt" ] ||
+			die "the cover letter wants Documentation/compare-summary.txt: run 'DOC=1 make compare'"
+	fi
 	# The cover letter is dated and signed like the last patch, so that
 	# exporting twice gives the same bytes.
 	GIT_COMMITTER_NAME=$(git -C "$tree" log -1 --format=%an HEAD) \
 	GIT_COMMITTER_EMAIL=$(git -C "$tree" log -1 --format=%ae HEAD) \
 	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%aD HEAD) \
 		git -C "$tree" -c core.abbrev=12 \
-		-c "branch.$branch.description=$(cat "$REPO/Documentation/cover-letter.txt")" \
+		-c "branch.$branch.description=$(cover_letter_text)" \
 		format-patch -q --zero-commit --no-signature --base="$base" --numbered \
 		--cover-letter --cover-from-description=subject -o "$dir" "$@" "$base..HEAD"
 }

@@ -147,6 +147,24 @@ user_state() {
 	[[ "$output" == *"not ok 2 - patches/ is what format-patch makes"* ]]
 }
 
+@test "the cover letter takes make compare's numbers, or says they are missing" {
+	run "$T/repo/scripts/prepare-tree" patched
+	tree=${lines[-1]}
+	sed -i 's/line two/line 2/' "$tree/file.c"
+	git -C "$tree" -c user.name=t -c user.email=t@t commit -q -am "file: say 2"
+	printf 'the subject\n\nWhy.\n@compare-summary@\nThe end.\n' \
+		>"$T/repo/Documentation/cover-letter.txt"
+	echo " - 42 measured things" >"$T/repo/Documentation/compare-summary.txt"
+	run "$T/repo/scripts/export-series"
+	[ "$status" -eq 0 ]
+	grep -q '^ - 42 measured things$' "$T/repo/patches/0000-cover-letter.patch"
+	! grep -q '@compare-summary@' "$T/repo/patches/0000-cover-letter.patch"
+	rm "$T/repo/Documentation/compare-summary.txt"
+	run "$T/repo/scripts/export-series"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"DOC=1 make compare"* ]]
+}
+
 @test "export refuses a tree with uncommitted changes and keeps patches/" {
 	mail_patch "$T/repo/patches" 0001-a.patch "line one" "line 1"
 	echo 0001-a.patch >"$T/repo/series"
