@@ -24,7 +24,7 @@ latency_tap() {
 # directory; latencies are three samples around the given value.
 side() {
 	local d=$T/cmp/$1
-	mkdir -p "$d/run" "$d/bench"
+	mkdir -p "$d/run" "$d/bench.1"
 	printf '   text    data     bss     dec     hex filename\n%s 200 300 0 0 vmlinux\n' "$2" >"$d/size.txt"
 	echo "$3" >"$d/jump-sites.txt"
 	echo reused >"$d/build-dir"
@@ -32,10 +32,10 @@ side() {
 	printf 'hmm 1 3000\ndevmap 1 9000\n' >"$d/run/suite-ms"
 	echo "uptime-at-tests: 2.5" >"$d/run/guest-setup.txt"
 	echo "99 passed, 0 failed, 0 skipped" >"$d/run/summary.txt"
-	cp "$d/run/guest-setup.txt" "$d/bench/"
-	latency_tap "$d/bench/devmap-tests.try1.tap" ext4 pin "$4" $(($4 + 10)) $(($4 + 20))
-	latency_tap "$d/bench/devmap-tests.try1.tap" ext4 get "$5" $(($5 + 10)) $(($5 + 20))
-	printf 'migrate 64 to_dev 5 %s 1 2\nmigrate 64 to_sys 5 %s 1 2\n' "$6" "$6" >"$d/bench/migrate.txt"
+	cp "$d/run/guest-setup.txt" "$d/bench.1/"
+	latency_tap "$d/bench.1/devmap-tests.try1.tap" ext4 pin "$4" $(($4 + 10)) $(($4 + 20))
+	latency_tap "$d/bench.1/devmap-tests.try1.tap" ext4 get "$5" $(($5 + 10)) $(($5 + 20))
+	printf 'migrate 64 to_dev 5 %s 1 2\nmigrate 64 to_sys 5 %s 1 2\n' "$6" "$6" >"$d/bench.1/migrate.txt"
 }
 
 compare_dir() {
@@ -59,6 +59,22 @@ compare_dir() {
 	[[ "$md" != *MISSED* ]]
 }
 
+@test "compare-report: rounds are pooled (latency samples; migration medians)" {
+	compare_dir
+	side base-tests 1000 40 1000 1000 100.0
+	side patched 900 0 1100 49000 110.0
+	# A second base round: three more samples, another median.
+	mkdir -p "$T/cmp/base-tests/bench.2"
+	latency_tap "$T/cmp/base-tests/bench.2/devmap-tests.try1.tap" ext4 pin 2000 2010 2020
+	latency_tap "$T/cmp/base-tests/bench.2/devmap-tests.try1.tap" ext4 get 1000 1010 1020
+	printf 'migrate 64 to_dev 5 120.0 0.5 3\nmigrate 64 to_sys 5 120.0 1 2\n' \
+		>"$T/cmp/base-tests/bench.2/migrate.txt"
+	run "$REPO/scripts/compare-report" "$T/cmp"
+	[ "$status" -eq 0 ]
+	grep -q '| ext4 | truncate | pin | 6 | 1020 | 2020 | 2020 |' "$T/cmp/compare.md"
+	grep -q '| 64 | to_dev | 10 | 110.0 \[0.5, 3.0\] | 110.0 \[1.0, 2.0\] | 1.00 |' "$T/cmp/compare.md"
+}
+
 @test "compare-report: each claim can miss, and the exit status says so" {
 	compare_dir
 	# Text grew, the key is still there, pins doubled, a get waited
@@ -79,10 +95,10 @@ compare_dir() {
 	compare_dir
 	side base-tests 1000 40 1000 1000 100.0
 	side patched 900 0 1100 49000 99.0
-	rm "$T/cmp/patched/bench/migrate.txt"
+	rm "$T/cmp/patched/bench.1/migrate.txt"
 	run "$REPO/scripts/compare-report" "$T/cmp"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"patched/bench/migrate.txt is missing"* ]]
+	[[ "$output" == *"patched/bench.1/migrate.txt is missing"* ]]
 	run "$REPO/scripts/compare-report"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *usage:* ]]
