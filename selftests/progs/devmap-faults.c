@@ -30,6 +30,7 @@
 
 #define DEVMAP_DEV	"/dev/test_devmap"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define MAX_PAGES	1024	/* the largest scenario */
 
 struct scenario {
 	const char *name;
@@ -46,7 +47,7 @@ struct scenario {
 static const struct scenario scenarios[] = {
 	{ "pin 1 page", 1, DEVMAP_HOLD_PIN | DEVMAP_HOLD_WRITE, true },
 	{ "get 1 page", 1, DEVMAP_HOLD_WRITE, true },
-	{ "pin 1024 pages", 1024, DEVMAP_HOLD_PIN, true },
+	{ "pin 1024 pages", MAX_PAGES, DEVMAP_HOLD_PIN, true },
 	{ "pin 64 pages not faulted in", 64, DEVMAP_HOLD_PIN | DEVMAP_HOLD_WRITE, false },
 	{ "get 64 pages not faulted in", 64, DEVMAP_HOLD_WRITE, false },
 };
@@ -74,12 +75,14 @@ static long armed_left(void)
 	return strtol(buf, NULL, 10);
 }
 
-/* idle: no page of the buffer is held (one mapping's reference, no pin). */
-static bool idle(char *buf, unsigned long npages, const char *name)
+/* refcounts: each page's reference count into @refs; false on error. */
+static bool refcounts(char *buf, unsigned long npages, long long *refs,
+		      bool *pinned, const char *name)
 {
 	struct devmap_page_state st;
 	unsigned long i;
 
+	*pinned = false;
 	for (i = 0; i < npages; i++) {
 		memset(&st, 0, sizeof(st));
 		st.addr = (uintptr_t)(buf + i * page_size);
@@ -88,9 +91,30 @@ static bool idle(char *buf, unsigned long npages, const char *name)
 			       strerror(errno));
 			return false;
 		}
-		if (st.refcount != 1 || st.maybe_dma_pinned) {
-			printf("# %s: page %lu has refcount %lld, pinned %u after the hold\n",
-			       name, i, (long long)st.refcount, st.maybe_dma_pinned);
+		refs[i] = st.refcount;
+		*pinned |= st.maybe_dma_pinned;
+	}
+	return true;
+}
+
+/*
+ * idle: no page of the buffer has gained a reference or a pin since
+ * @before was taken. (A count may drop: a fresh anonymous page holds an
+ * extra reference while it waits in a per-CPU LRU batch.)
+ */
+static bool idle(char *buf, unsigned long npages, const long long *before,
+		 const char *name)
+{
+	static long long after[MAX_PAGES];
+	unsigned long i;
+	bool pinned;
+
+	if (!refcounts(buf, npages, after, &pinned, name))
+		return false;
+	for (i = 0; i < npages; i++) {
+		if (after[i] > before[i] || pinned) {
+			printf("# %s: page %lu has refcount %lld (%lld before), pinned %d after the hold\n",
+			       name, i, after[i], before[i], pinned);
 			return false;
 		}
 	}
@@ -119,8 +143,10 @@ static bool held(char *buf, const struct scenario *s)
 static int try_nth(const struct scenario *s, unsigned int nth)
 {
 	size_t len = s->npages * page_size;
+	static long long before[MAX_PAGES];
 	struct devmap_release rel = { 0 };
 	struct devmap_hold h = { 0 };
+	bool pinned;
 	long left;
 	char *buf;
 	int ret, err;
@@ -131,8 +157,13 @@ static int try_nth(const struct scenario *s, unsigned int nth)
 		printf("# %s: mmap: %s\n", s->name, strerror(errno));
 		return -1;
 	}
-	if (s->prefault)
+	if (s->prefault) {
 		memset(buf, 0x5a, len);
+		if (!refcounts(buf, s->npages, before, &pinned, s->name)) {
+			munmap(buf, len);
+			return -1;
+		}
+	}
 	h.addr = (uintptr_t)buf;
 	h.npages = s->npages;
 	h.flags = s->flags;
@@ -176,7 +207,7 @@ static int try_nth(const struct scenario *s, unsigned int nth)
 			ret = -1;
 		}
 	}
-	if (ret >= 0 && s->prefault && !idle(buf, s->npages, s->name))
+	if (ret >= 0 && s->prefault && !idle(buf, s->npages, before, s->name))
 		ret = -1;
 	munmap(buf, len);
 	return ret;
