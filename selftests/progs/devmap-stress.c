@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "progs.h"
 #include "test_devmap_uapi.h"
 
 #ifndef STATX_ATTR_DAX
@@ -165,22 +166,6 @@ struct worker {
 	atomic_long first, end;
 	atomic_llong since;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = us % 1000000 * 1000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* splitmix64's output function: a good 64-bit mix, and 0 only for 0. */
 static uint64_t mix64(uint64_t z)

@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "test_hmm_uapi.h"
+#include "progs.h"
 #include "test_devmap_uapi.h"
 
 #define HMM_DEV			"/dev/hmm_dmirror0"	/* device-private */
@@ -159,22 +160,6 @@ static bool modprobe_stuck;	/* one did not finish: do not run another */
 
 __attribute__((format(printf, 1, 2), noreturn))
 static void bail_out(const char *fmt, ...);
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static void close_fd(int *fd)
 {
@@ -272,7 +257,7 @@ static int wait_pid(pid_t pid, int *status, long long deadline)
 			return -1;
 		if (now_ms() >= deadline)
 			return -1;
-		sleep_ms(10);
+		sleep_us(10000);
 	}
 }
 
