@@ -158,20 +158,22 @@ format_series() {
 # tap_counts FILE NAME: "pass fail skip" of one TAP file; every case that
 # did not pass, a bail-out and results missing against the plan are also
 # written, prefixed with NAME, to fd 3 (which the caller must open).
+# awk appends (>>): its > would open /dev/fd/3 anew with O_TRUNC and wipe
+# what earlier calls wrote to the same file.
 tap_counts() {
 	awk -v name="$2" '
 	/^1\.\.[0-9]+/ { split($0, a, "."); plan = a[3] + 0 }
 	/^Bail out!/ { bail = $0 }
 	/^(not )?ok [0-9]+/ {
 		n++
-		if ($0 ~ /^not ok/ && $0 !~ /# *TODO/) { f++; print name ": " $0 > "/dev/fd/3" }
-		else if (toupper($0) ~ /# *SKIP/) { s++; print name ": " $0 > "/dev/fd/3" }
+		if ($0 ~ /^not ok/ && $0 !~ /# *TODO/) { f++; print name ": " $0 >> "/dev/fd/3" }
+		else if (toupper($0) ~ /# *SKIP/) { s++; print name ": " $0 >> "/dev/fd/3" }
 		else p++
 	}
 	END {
-		if (bail != "") { f++; print name ": " bail > "/dev/fd/3" }
-		else if (n < plan) { f += plan - n; print name ": " plan - n " of " plan " results missing" > "/dev/fd/3" }
-		else if (n == 0) { f++; print name ": no test results" > "/dev/fd/3" }
+		if (bail != "") { f++; print name ": " bail >> "/dev/fd/3" }
+		else if (n < plan) { f += plan - n; print name ": " plan - n " of " plan " results missing" >> "/dev/fd/3" }
+		else if (n == 0) { f++; print name ": no test results" >> "/dev/fd/3" }
 		printf "%d %d %d\n", p, f, s
 	}' "$1"
 }

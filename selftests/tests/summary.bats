@@ -97,3 +97,17 @@ tap() { printf '%s\n' "$@" >"$R/hmm-tests.tap"; echo "${RC:-0}" >"$R/hmm-tests.r
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"hmm-tests.loop2: no results"* ]]
 }
+
+@test "the failures of every TAP file are quoted, not only the last one's" {
+	printf 'SUITES="hmm"\nLOOPS=3\n' >"$R/plan"
+	for i in 1 2 3; do
+		printf '1..1\nnot ok 1 hmm.case%s\n' "$i" >"$R/hmm-tests.loop$i.tap"
+		echo 1 >"$R/hmm-tests.loop$i.rc"
+	done
+	run "$REPO/scripts/summarize" "$R"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"hmm-tests.loop1: not ok 1 hmm.case1"* ]]
+	[[ "$output" == *"hmm-tests.loop2: not ok 1 hmm.case2"* ]]
+	[[ "$output" == *"hmm-tests.loop3: not ok 1 hmm.case3"* ]]
+	[ "${lines[-1]}" = "2 passed, 3 failed, 0 skipped" ]
+}
