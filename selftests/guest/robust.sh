@@ -61,11 +61,10 @@ else
 fi
 
 # Hostile input: test_devmap and the device-private dmirror devices. The
-# device-coherent ones (2, 3) are left out: there seed 1 leaves coherent
-# pages with one reference more than their mapping, HMM_DMIRROR_RELEASE
-# cannot evict them and waits in memunmap_pages() for good (a hung task,
-# on the base-tests kernel too; see Documentation/testing.md). Until that
-# is understood, hmm-tests covers the coherent devices.
+# device-coherent ones (2, 3) are left out: there RELEASE can wait in
+# memunmap_pages() for good, on the base-tests kernel too (one cause is
+# RELEASE after EXCLUSIVE, see Documentation/testing.md); hmm-tests
+# covers the coherent devices.
 run_tap ioctl-fuzz "$PROGS_DIR/ioctl-fuzz" -s "$loop" -n "${FUZZ_CALLS:-5000}" \
 	/dev/test_devmap /dev/hmm_dmirror0 /dev/hmm_dmirror1
 
