@@ -71,12 +71,25 @@ tap() { printf '%s\n' "$@" >"$R/hmm-tests.tap"; echo "${RC:-0}" >"$R/hmm-tests.r
 	tap "1..1" "ok 1 hmm.a"
 	for splat in "WARNING: CPU: 0 PID: 1 at mm/memremap.c:1" "BUG: unable to handle page fault" \
 		"Oops: 0000 [#1] SMP" "BUG: KASAN: use-after-free in x" "kernel BUG at mm/gup.c:12!" \
-		"INFO: task truncate:99 blocked for more than 10 seconds."; do
+		"INFO: task truncate:99 blocked for more than 10 seconds." \
+		"WARNING: possible recursive locking detected" \
+		"WARNING: suspicious RCU usage" "INFO: lockdep is turned off."; do
 		printf '[    1.0] %s\n' "$splat" >"$R/dmesg.txt"
 		run "$REPO/scripts/summarize" "$R"
 		[ "$status" -eq 1 ]
 		[[ "$output" == *"kernel log has bug reports"*"$splat"* ]]
 	done
+}
+
+@test "the debug kernel's boot banners are not splats" {
+	tap "1..1" "ok 1 hmm.a"
+	printf '[ 0.0] %s\n' "rcu: 	RCU lockdep checking is enabled." \
+		"Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar" \
+		"kmemleak: Kernel memory leak detector initialized (mem pool available: 15676)" \
+		"KASAN initialized" >"$R/dmesg.txt"
+	run "$REPO/scripts/summarize" "$R"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "3 passed, 0 failed, 0 skipped" ]
 }
 
 @test "a splat on the console alone (no dmesg saved) is caught too" {
