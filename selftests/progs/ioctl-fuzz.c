@@ -1975,6 +1975,12 @@ static void hmm_put_on_device(struct fuzz *f)
 				 strerror(errno));
 		f->remaps++;
 	}
+	/*
+	 * A page under exclusive device access (HMM_DMIRROR_EXCLUSIVE) is not
+	 * migrated: a CPU read ends that access first.
+	 */
+	for (i = 0; i < r->pages; i++)
+		(void)*(volatile char *)(r->start + (size_t)i * page);
 	err = hmm_direct(f, HMM_DMIRROR_MIGRATE_TO_DEV, addr_of(r->start),
 			 r->pages);
 	n = device_pages(f, r);
