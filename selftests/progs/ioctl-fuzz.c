@@ -1977,10 +1977,10 @@ static void hmm_put_on_device(struct fuzz *f)
 	}
 	/*
 	 * A page under exclusive device access (HMM_DMIRROR_EXCLUSIVE) is not
-	 * migrated: a CPU read ends that access first.
+	 * migrated: faulting the region in ends that access first.
 	 */
-	for (i = 0; i < r->pages; i++)
-		(void)*(volatile char *)(r->start + (size_t)i * page);
+	if (populate(r))
+		bail_out("cannot fault %s in: %s", r->name, strerror(errno));
 	err = hmm_direct(f, HMM_DMIRROR_MIGRATE_TO_DEV, addr_of(r->start),
 			 r->pages);
 	n = device_pages(f, r);
