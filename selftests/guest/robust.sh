@@ -4,7 +4,7 @@
 #   devmap-stress      holders pin and get pages of a DAX file while others
 #                      truncate, punch, extend and write it (ext4, then xfs)
 #   ioctl-fuzz         seeded random ioctls against test_devmap and test_hmm's
-#                      device-private mirrors
+#                      mirrors (ioctl-fuzz.coherent: the device-coherent ones)
 #   devmap-faults      fail each allocation of a test_devmap hold in turn
 #   module-lifetime    unload test_hmm/test_devmap under open files and
 #                      device pages, reload, repeat
@@ -60,13 +60,14 @@ else
 	bail_out devmap-stress.xfs "cannot make the DAX mounts"
 fi
 
-# Hostile input: test_devmap and the device-private dmirror devices. The
-# device-coherent ones (2, 3) are left out: there RELEASE can wait in
-# memunmap_pages() for good, on the base-tests kernel too (one cause is
-# RELEASE after EXCLUSIVE, see Documentation/testing.md); hmm-tests
-# covers the coherent devices.
+# Hostile input: test_devmap and the device-private dmirror devices, then
+# the device-coherent ones without random exclusive access (-E): a coherent
+# page under it cannot be evicted in 6.12, and RELEASE would wait for it
+# forever, on the base-tests kernel too (Documentation/testing.md).
 run_tap ioctl-fuzz "$PROGS_DIR/ioctl-fuzz" -s "$loop" -n "${FUZZ_CALLS:-5000}" \
 	/dev/test_devmap /dev/hmm_dmirror0 /dev/hmm_dmirror1
+run_tap ioctl-fuzz.coherent "$PROGS_DIR/ioctl-fuzz" -E -s "$loop" \
+	-n "${FUZZ_CALLS:-5000}" /dev/hmm_dmirror2 /dev/hmm_dmirror3
 
 # Injected allocation failures.
 if fault_setup on; then
