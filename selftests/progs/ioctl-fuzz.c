@@ -39,8 +39,9 @@
  *
  * The caller picks the devices: hmm_dmirror2/3 exist only when test_hmm
  * has device-coherent memory, and need -E (see no_random_exclusive; the
- * fixed calls still make system pages exclusive). Exit: 0 all checks passed, 1 a check failed
- * or a device is missing or unusable, 2 bad arguments.
+ * fixed calls still make system pages exclusive). Exit: 0 all checks
+ * passed, 1 a check failed or a device is missing or unusable, 2 bad
+ * arguments.
  *
  * Build: gcc -O2 -Wall -Wextra -Werror -pthread -I$KSRC/lib -o ... this.c
  * It includes both drivers' uapi headers, so build-progs leaves it out of
