@@ -10,6 +10,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${HMMDEVM_CACHE:-$REPO/cache}
 BUILD=${HMMDEVM_BUILD:-$REPO/build}
 PROG=$(basename "$0")
+# Author and Signed-off-by of the patches in patches/: nobody's address.
+# make-mbox puts the sender's identity in the mails instead.
+PLACEHOLDER_IDENT="hmm-devm developers <hmm-devm@lists.invalid>"
 
 die() {
 	printf 'hmm-devm: %s: %s\n' "$PROG" "$*" >&2
@@ -114,45 +117,10 @@ record_applied() {
 	echo "$2 $(series_hash) $(git -C "$1" rev-parse HEAD)" >"$(applied_stamp "$1")"
 }
 
-# cover_letter_text: Documentation/cover-letter.txt with its
-# @compare-summary@ line replaced by Documentation/compare-summary.txt.
-cover_letter_text() {
-	awk -v sum="$REPO/Documentation/compare-summary.txt" '
-		$0 == "@compare-summary@" { while ((getline l < sum) > 0) print l; next }
-		{ print }' "$REPO/Documentation/cover-letter.txt"
-}
-
-# format_series TREE BASE DIR: git format-patch BASE..HEAD of TREE into DIR,
-# in the one fixed form patches/ uses (zero commit ids, no version
-# signature and a fixed abbreviation length: git's automatic one depends
-# on how the repository happens to be packed), with the cover letter
-# 0000-cover-letter.patch made from Documentation/cover-letter.txt
-# (first line: subject; the rest: body). Extra arguments go to
-# format-patch (--thread --stdout for a mailbox).
+# format_series TREE BASE DIR [ARGS]: the series' mails of BASE..HEAD of
+# TREE into DIR (scripts/format-series says how they are made).
 format_series() {
-	local tree=$1 base=$2 dir=$3 count branch
-	shift 3
-	count=$(git -C "$tree" rev-list --count "$base..HEAD")
-	[ "$count" -gt 0 ] || return 0
-	branch=$(git -C "$tree" symbolic-ref -q --short HEAD) ||
-		die "$tree is not on a branch: cannot make the cover letter"
-	[ -f "$REPO/Documentation/cover-letter.txt" ] ||
-		die "Documentation/cover-letter.txt is missing: no cover letter"
-	# The line @compare-summary@ stands for make compare's numbers, so
-	# that the letter never quotes figures by hand.
-	if grep -qx '@compare-summary@' "$REPO/Documentation/cover-letter.txt"; then
-		[ -f "$REPO/Documentation/compare-summary.txt" ] ||
-			die "the cover letter wants Documentation/compare-summary.txt: run 'DOC=1 make compare'"
-	fi
-	# The cover letter is dated and signed like the last patch, so that
-	# exporting twice gives the same bytes.
-	GIT_COMMITTER_NAME=$(git -C "$tree" log -1 --format=%an HEAD) \
-	GIT_COMMITTER_EMAIL=$(git -C "$tree" log -1 --format=%ae HEAD) \
-	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%aD HEAD) \
-		git -C "$tree" -c core.abbrev=12 \
-		-c "branch.$branch.description=$(cover_letter_text)" \
-		format-patch -q --zero-commit --no-signature --base="$base" --numbered \
-		--cover-letter --cover-from-description=subject -o "$dir" "$@" "$base..HEAD"
+	"$REPO/scripts/format-series" "$@"
 }
 
 # tap_counts FILE NAME: "pass fail skip" of one TAP file; every case that

@@ -41,6 +41,14 @@ copy_repo() {
 		"$REPO/Documentation" "$REPO/series" "$T/repo/"
 }
 
+# first_revision: make the copied repository's series a v1 with a short
+# cover letter, so that its mails need no earlier revision.
+first_revision() {
+	sed -i 's/^SERIES_REVISION=.*/SERIES_REVISION=1/' "$T/repo/scripts/series.conf"
+	rm -f "$T/repo/patches/"*.mbox
+	printf 'tiny: the subject\n\nWhy.\n\n@base@\n' >"$T/repo/Documentation/cover-letter.txt"
+}
+
 # fake_obj: a build directory shaped like scripts/build-kernel's output.
 fake_obj() {
 	mkdir -p "$T/obj/arch/x86/boot" "$T/obj/modroot/lib/modules" "$T/obj/kselftest/mm"
@@ -48,12 +56,18 @@ fake_obj() {
 }
 
 # tiny_kernel_repo DIR: a small git repository standing in for a user's
-# kernel tree (KSRC), on branch "work" with one uncommitted change.
+# kernel tree (KSRC), on branch "work" with one uncommitted change. Its
+# scripts/get_maintainer.pl names one maintainer (--nol) and one list
+# (--nom) for any patch.
 tiny_kernel_repo() {
-	mkdir -p "$1"
+	mkdir -p "$1/scripts"
 	git -C "$1" init -q -b work
 	printf 'line one\nline two\nline three\n' >"$1/file.c"
-	git -C "$1" add file.c
+	cat >"$1/scripts/get_maintainer.pl" <<'PERL'
+if (grep { $_ eq "--nol" } @ARGV) { print "Main Tainer <main\@example.org>\n"; }
+else { print "tiny-list\@example.org\n"; }
+PERL
+	git -C "$1" add file.c scripts/get_maintainer.pl
 	git -C "$1" -c user.name=t -c user.email=t@t commit -q -m base
 	echo "local edit" >>"$1/file.c"
 }

@@ -10,6 +10,7 @@ setup() {
 	copy_repo
 	: >"$T/repo/series"
 	rm -f "$T/repo/patches/"*.patch
+	first_revision
 	tiny_kernel_repo "$T/ksrc"
 	export KSRC=$T/ksrc
 }
