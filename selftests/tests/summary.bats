@@ -124,3 +124,16 @@ tap() { printf '%s\n' "$@" >"$R/hmm-tests.tap"; echo "${RC:-0}" >"$R/hmm-tests.r
 	[[ "$output" == *"hmm-tests.loop3: not ok 1 hmm.case3"* ]]
 	[ "${lines[-1]}" = "2 passed, 3 failed, 0 skipped" ]
 }
+
+@test "a guest with fewer CPUs than the run asked for fails the run" {
+	tap "1..1" "ok 1 hmm.a"
+	echo "CPUS=2" >>"$R/plan"
+	echo "cpus: 1" >"$R/guest-setup.txt"
+	run "$REPO/scripts/summarize" "$R"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"harness: the guest had 1 CPU(s), the run asked for 2"* ]]
+	echo "cpus: 2" >"$R/guest-setup.txt"
+	run "$REPO/scripts/summarize" "$R"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"guest-cpus "*"ok"* ]]
+}
