@@ -89,3 +89,15 @@ mail_patch() {
 series_entries_of() {
 	sed -e 's/#.*//' "$1" | awk 'NF { print $1 }'
 }
+
+# ksrc_series_setup: a scratch copy of the harness with an empty v1 series,
+# on a tiny kernel repository as KSRC.
+ksrc_series_setup() {
+	common_setup
+	copy_repo
+	: >"$T/repo/series"
+	rm -f "$T/repo/patches/"*.patch
+	first_revision
+	tiny_kernel_repo "$T/ksrc"
+	export KSRC=$T/ksrc
+}

@@ -7,13 +7,7 @@
 load helpers
 
 setup() {
-	common_setup
-	copy_repo
-	: >"$T/repo/series"
-	rm -f "$T/repo/patches/"*.patch
-	first_revision
-	tiny_kernel_repo "$T/ksrc"
-	export KSRC=$T/ksrc
+	ksrc_series_setup
 	run "$T/repo/scripts/prepare-tree" patched
 	[ "$status" -eq 0 ]
 	tree=${lines[-1]}

@@ -6,13 +6,7 @@
 load helpers
 
 setup() {
-	common_setup
-	copy_repo
-	: >"$T/repo/series"
-	rm -f "$T/repo/patches/"*.patch
-	first_revision
-	tiny_kernel_repo "$T/ksrc"
-	export KSRC=$T/ksrc
+	ksrc_series_setup
 }
 teardown() { common_teardown; }
 
