@@ -4,12 +4,11 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run smp baseline compare check-debug tree export mbox each-patch check deps clean distclean
+.PHONY: help run baseline compare check-debug tree export mbox each-patch check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
 	@echo "make baseline   the same on the unpatched base, results kept apart"
-	@echo "make smp        the race suites (devmap, robust) on run's kernel, 2 CPUs"
 	@echo "make compare    base vs series measured side by side: build/results/compare/"
 	@echo "make tree       fetch the base and apply the series; prints the tree's path"
 	@echo "make export     regenerate patches/ and series from the patched tree's branch"
@@ -25,9 +24,6 @@ help:
 
 run:
 	@scripts/run patched
-
-smp:
-	@scripts/run smp
 
 baseline:
 	@scripts/run baseline
