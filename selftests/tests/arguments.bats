@@ -130,3 +130,37 @@ expect_usage_error() {
 	run "$REPO/scripts/list-suites" binaries robust
 	[ -z "$output" ]
 }
+
+@test "build-each-patch: --abi-module needs a directory" {
+	run "$REPO/scripts/build-each-patch" --abi-module
+	expect_usage_error
+	[[ "${lines[0]}" == *"--abi-module expects a directory"* ]]
+}
+
+@test "build-abi-module: refuses a base build it cannot check CRCs against" {
+	run "$REPO/scripts/build-abi-module" "$T" "$T/obj"
+	expect_usage_error
+	mkdir -p "$T/obj"
+	run "$REPO/scripts/build-abi-module" "$T" "$T/obj" HEAD "$T/out"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no Module.symvers: build the base there first"* ]]
+	touch "$T/obj/Module.symvers"
+	echo '# CONFIG_MODVERSIONS is not set' >"$T/obj/.config"
+	run "$REPO/scripts/build-abi-module" "$T" "$T/obj" HEAD "$T/out"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not built with CONFIG_MODVERSIONS=y"* ]]
+	[ ! -e "$T/out" ]
+}
+
+@test "check-abi: needs the module and the patched kernel's kselftests" {
+	run "$REPO/scripts/check-abi" "$T/none.ko"
+	expect_usage_error
+	run "$REPO/scripts/check-abi" "$T/none.ko" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no module $T/none.ko"* ]]
+	touch "$T/test_devmap.ko"
+	mkdir -p "$T/obj"
+	run "$REPO/scripts/check-abi" "$T/test_devmap.ko" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"devmap-tests missing"* ]]
+}
