@@ -164,3 +164,8 @@ expect_usage_error() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"devmap-tests missing"* ]]
 }
+
+@test "check-distro takes no arguments" {
+	run "$REPO/scripts/check-distro" extra
+	expect_usage_error
+}
