@@ -20,34 +20,37 @@ latency_tap() {
 	done >>"$file"
 }
 
-# side NAME TEXT SITES PIN_US GET_US MBPS: one kernel's part of a compare
-# directory; latencies are three samples around the given value.
+# side NAME TEXT DATA SITES PIN_US GET_US MBPS PUNCHES: one kernel's part
+# of a compare directory; latencies are three samples from the given value
+# up, PUNCHES the ext4 punches of the contention benchmark in 10 s.
 side() {
 	local d=$T/cmp/$1
 	mkdir -p "$d/run" "$d/bench.1"
-	printf '   text    data     bss     dec     hex filename\n%s 200 300 0 0 vmlinux\n' "$2" >"$d/size.txt"
-	echo "$3" >"$d/jump-sites.txt"
+	printf '   text    data     bss     dec     hex filename\n%s %s 300 0 0 vmlinux\n' "$2" "$3" >"$d/size.txt"
+	echo "$4" >"$d/jump-sites.txt"
 	echo reused >"$d/build-dir"
 	echo "seconds: prepare+configure 1, build 20, boot+tests 30" >"$d/run/run-info.txt"
-	printf 'hmm 1 3000\ndevmap 1 9000\n' >"$d/run/suite-ms"
+	printf 'hmm 1 3000\n' >"$d/run/suite-ms"
 	echo "uptime-at-tests: 2.5" >"$d/run/guest-setup.txt"
 	echo "99 passed, 0 failed, 0 skipped" >"$d/run/summary.txt"
 	cp "$d/run/guest-setup.txt" "$d/bench.1/"
-	latency_tap "$d/bench.1/devmap-tests.try1.tap" ext4 pin "$4" $(($4 + 10)) $(($4 + 20))
-	latency_tap "$d/bench.1/devmap-tests.try1.tap" ext4 get "$5" $(($5 + 10)) $(($5 + 20))
-	printf 'migrate 64 to_dev 5 %s 1 2\nmigrate 64 to_sys 5 %s 1 2\n' "$6" "$6" >"$d/bench.1/migrate.txt"
+	latency_tap "$d/bench.1/devmap-tests.try1.tap" ext4 pin "$5" $(($5 + 10)) $(($5 + 20))
+	latency_tap "$d/bench.1/devmap-tests.try1.tap" ext4 get "$6" $(($6 + 10)) $(($6 + 20))
+	printf 'migrate 64 to_dev 5 %s 1 2\nmigrate 64 to_sys 5 %s 1 2\n' "$7" "$7" >"$d/bench.1/migrate.txt"
+	printf 'ext4 contend punch: %s completed in 10.0 s, 50 holds, 5 splices, 0 hold errors\n' \
+		"$8" >"$d/bench.1/contend.txt"
 }
 
 compare_dir() {
 	mkdir -p "$T/cmp"
-	printf 'date: today\nrecheck_ms: 100\n' >"$T/cmp/info"
+	printf 'date: today\n' >"$T/cmp/info"
 	printf 'add/remove: 0/1 grow/shrink: 0/0 up/down: 0/-8 (-8)\nFunction old new delta\nput_page 8 - -8\nTotal: Before=16, After=8, chg -50.00%%\n' >"$T/cmp/bloat.txt"
 }
 
 @test "compare-report: tables, plot and every claim met" {
 	compare_dir
-	side base-tests 1000 40 1000 1000 100.0
-	side patched 900 0 1100 49000 99.0
+	side base-tests 1000 200 40 1000 1000 100.0 300
+	side patched 900 200 0 1100 1050 99.0 290
 	run "$REPO/scripts/compare-report" "$T/cmp"
 	[ "$status" -eq 0 ]
 	[ -s "$T/cmp/compare.png" ]
@@ -55,50 +58,59 @@ compare_dir() {
 	[[ "$md" == *"| text | 1000 | 900 | -100 |"* ]]
 	[[ "$md" == *"| static-branch sites on \`devmap_managed_key\` | 40 | 0 | -40 |"* ]]
 	[[ "$md" == *"| ext4 | truncate | pin | 3 | 1010 | 1020 | 1020 | 1110 | 1120 | 1120 | 1.10 |"* ]]
+	[[ "$md" == *"| ext4 | punch | 300 | 10.0 | 30.00 | 290 | 10.0 | 29.00 | 0.97 |"* ]]
 	[[ "$md" == *"| 64 | to_dev | 5 | 100.0 [1.0, 2.0] | 99.0 [1.0, 2.0] | 0.99 |"* ]]
+	[[ "$md" == *"- met: ext4 truncate get: p90 ratio 1.05 (<= 1.5)"* ]]
 	[[ "$md" != *MISSED* ]]
 }
 
-@test "compare-report: rounds are pooled (latency samples; migration medians)" {
+@test "compare-report: rounds are pooled (latency samples; migration medians; contention)" {
 	compare_dir
-	side base-tests 1000 40 1000 1000 100.0
-	side patched 900 0 1100 49000 110.0
+	side base-tests 1000 200 40 1000 1000 100.0 300
+	side patched 900 200 0 1100 1000 110.0 290
 	# A second base round: three more samples, another median.
 	mkdir -p "$T/cmp/base-tests/bench.2"
 	latency_tap "$T/cmp/base-tests/bench.2/devmap-tests.try1.tap" ext4 pin 2000 2010 2020
 	latency_tap "$T/cmp/base-tests/bench.2/devmap-tests.try1.tap" ext4 get 1000 1010 1020
 	printf 'migrate 64 to_dev 5 120.0 0.5 3\nmigrate 64 to_sys 5 120.0 1 2\n' \
 		>"$T/cmp/base-tests/bench.2/migrate.txt"
+	echo 'ext4 contend punch: 100 completed in 10.0 s, 5 holds, 1 splices, 0 hold errors' \
+		>"$T/cmp/base-tests/bench.2/contend.txt"
 	run "$REPO/scripts/compare-report" "$T/cmp"
 	[ "$status" -eq 0 ]
 	grep -q '| ext4 | truncate | pin | 6 | 1020 | 2020 | 2020 |' "$T/cmp/compare.md"
 	grep -q '| 64 | to_dev | 10 | 110.0 \[0.5, 3.0\] | 110.0 \[1.0, 2.0\] | 1.00 |' "$T/cmp/compare.md"
+	grep -q '| ext4 | punch | 400 | 20.0 | 20.00 | 290 | 10.0 | 29.00 | 1.45 |' "$T/cmp/compare.md"
 }
 
 @test "compare-report: each claim can miss, and the exit status says so" {
 	compare_dir
-	# Text grew, the key is still there, pins doubled, a get waited
-	# past the re-check interval, migration lost a tenth.
-	side base-tests 1000 40 1000 1000 100.0
-	side patched 1001 3 2100 130000 90.0
+	# Text and data grew, the key is still there, pins doubled, gets
+	# slowed by a fifth and more, migration lost a tenth, punches starved.
+	side base-tests 1000 200 40 1000 1000 100.0 300
+	side patched 1001 201 3 2100 1250 90.0 200
 	run "$REPO/scripts/compare-report" "$T/cmp"
 	[ "$status" -eq 3 ]
-	[ "$(grep -c MISSED "$T/cmp/compare.md")" -eq 6 ]
 	grep -q 'MISSED\*\*: vmlinux text' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: vmlinux data' "$T/cmp/compare.md"
 	grep -q 'MISSED\*\*: static-branch sites' "$T/cmp/compare.md"
 	grep -q 'MISSED\*\*: ext4 truncate pin: median ratio 2.09' "$T/cmp/compare.md"
-	grep -q 'MISSED\*\*: ext4 truncate get' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: ext4 truncate pin: p90 ratio 2.08' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: ext4 truncate get: median ratio 1.25' "$T/cmp/compare.md"
+	grep -q 'met: ext4 truncate get: p90 ratio 1.25' "$T/cmp/compare.md"
 	grep -q 'MISSED\*\*: migration to_dev' "$T/cmp/compare.md"
+	grep -q 'MISSED\*\*: ext4 punch under contention: 20.00 vs 30.00 per second, ratio 0.67' "$T/cmp/compare.md"
+	[ "$(grep -c MISSED "$T/cmp/compare.md")" -eq 9 ]
 }
 
 @test "compare-report: an incomplete directory is an error naming the file" {
 	compare_dir
-	side base-tests 1000 40 1000 1000 100.0
-	side patched 900 0 1100 49000 99.0
-	rm "$T/cmp/patched/bench.1/migrate.txt"
+	side base-tests 1000 200 40 1000 1000 100.0 300
+	side patched 900 200 0 1100 1000 99.0 290
+	rm "$T/cmp/patched/bench.1/contend.txt"
 	run "$REPO/scripts/compare-report" "$T/cmp"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"patched/bench.1/migrate.txt is missing"* ]]
+	[[ "$output" == *"patched/bench.1/contend.txt is missing"* ]]
 	run "$REPO/scripts/compare-report"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *usage:* ]]
@@ -168,4 +180,27 @@ H
 	run "$T/bench" -d /nonexistent 64
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"/nonexistent: No such file"* ]]
+}
+
+@test "devmap-contend: bad arguments are refused before the device is opened" {
+	mkdir -p "$T/lib"
+	cat >"$T/lib/test_devmap_uapi.h" <<'H'
+#include <linux/types.h>
+#include <linux/ioctl.h>
+struct devmap_hold { __u64 addr, npages; __u32 flags, id; };
+struct devmap_release { __u32 id, pad; };
+#define DEVMAP_HOLD_PIN 1
+#define DEVMAP_HOLD_WRITE 2
+#define DEVMAP_IOC_HOLD _IOWR('D', 0, struct devmap_hold)
+#define DEVMAP_IOC_RELEASE _IOW('D', 1, struct devmap_release)
+H
+	gcc -O2 -Wall -Werror -pthread -I"$T/lib" -o "$T/contend" \
+		"$REPO/selftests/progs/devmap-contend.c"
+	for args in "" "/tmp" "-o punch" "-o chop /tmp" "-o punch -s 0 /tmp" \
+		"-o punch -t 0 /tmp" "-o punch -t 17 /tmp" "-o punch /tmp /tmp"; do
+		# shellcheck disable=SC2086 # each case is a list of arguments
+		run "$T/contend" $args
+		[ "$status" -eq 2 ]
+		[[ "$output" == *usage:* ]]
+	done
 }
