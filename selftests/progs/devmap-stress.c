@@ -5,11 +5,11 @@
  * devmap-tests checks the series' guarantee one hold and one truncate at a
  * time: on an fsdax file, truncate and hole punch wait until no GUP
  * reference is held on the pages they remove, and are woken when the last
- * one goes (by unpin_user_page() for pins, by dax_wait_page_idle()'s 100 ms
- * re-check for plain gets). This runs many holds and file operations at
- * once, as O_DIRECT and RDMA users meet truncate in real life, and checks
- * that nothing hangs, that nothing stops waiting too early, that no data is
- * lost or corrupted and that no reference is leaked.
+ * one goes (the put that takes a page back to idle wakes the waiter). This
+ * runs many holds and file operations at once, as O_DIRECT and vmsplice
+ * users meet truncate in real life, and checks that nothing hangs, that
+ * nothing stops waiting too early, that no data is lost or corrupted and
+ * that no reference is leaked.
  *
  * A file of NPAGES pages in DIR is mapped MAP_SHARED once over that size.
  * HOLDERS threads, each with its own /dev/test_devmap file (the driver
