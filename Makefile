@@ -1,5 +1,5 @@
 # hmm-devm: the user interface. Every verb is a script in scripts/; the
-# variables below (KSRC, SUITES, LOOPS, ACCEL, ...) pass through the
+# variables below (TARGET, KSRC, SUITES, LOOPS, ACCEL, ...) pass through the
 # environment. "make help" lists the verbs.
 
 SHELL := /bin/bash
@@ -18,7 +18,8 @@ help:
 	@echo "make check-debug  the series on a debug kernel (KASAN, lockdep, ...), LOOPS=20"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
-	@echo "Variables: KSRC=/path/to/linux KSRC_BASE=REV SUITES='hmm' LOOPS=N"
+	@echo "Variables: TARGET=6.12|mainline (which stack; 6.12 by default)"
+	@echo "           KSRC=/path/to/linux KSRC_BASE=REV SUITES='hmm' LOOPS=N"
 	@echo "           ACCEL=tcg|kvm|auto THP=madvise RUN_TIMEOUT=s FORCE=1"
 	@echo "           compare: BENCH_TRIES=50 BENCH_REPS=10 BENCH_SIZES_KB='64 ...' DOC=1"
 

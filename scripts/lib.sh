@@ -10,6 +10,37 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${HMMDEVM_CACHE:-$REPO/cache}
 BUILD=${HMMDEVM_BUILD:-$REPO/build}
 PROG=$(basename "$0")
+
+# The two stacks. TARGET=6.12 (the default) is the card's layout: series
+# and patches/ at the top, its base and mail settings in scripts/. The
+# mainline stack (TARGET=mainline, on Linux 7.3.y) keeps the same files
+# under mainline/, and its trees and build output apart from 6.12's.
+#   STACK      the directory holding series and patches/ (STACK_REL: the
+#              same, relative to the repository, for messages)
+#   CONF       base.conf (what the stack applies to), series.conf (mail)
+#   COVER      the cover letter's template
+#   BASE_REPO  the base as a git repository (scripts/fetch-base)
+#   TREES      the worktrees prepare-tree makes from it (KSRC_TREES from
+#              the user's own repository, KSRC=)
+TARGET=${TARGET:-6.12}
+case $TARGET in
+6.12)
+	STACK=$REPO STACK_REL= CONF=$REPO/scripts COVER=$REPO/Documentation/cover-letter.txt
+	BASE_REPO=$CACHE/linux TREES=$CACHE/trees KSRC_TREES=$CACHE/ksrc-trees
+	;;
+mainline)
+	STACK=$REPO/mainline STACK_REL=mainline/ CONF=$REPO/mainline
+	COVER=$REPO/mainline/cover-letter.txt
+	BASE_REPO=$CACHE/linux-mainline TREES=$CACHE/trees-mainline
+	KSRC_TREES=$CACHE/ksrc-trees-mainline
+	BUILD=$BUILD/mainline
+	;;
+*)
+	printf 'hmm-devm: %s: TARGET=%s: unknown stack\nusage: TARGET=6.12 (the default) or TARGET=mainline\n' \
+		"$PROG" "$TARGET" >&2
+	exit 2
+	;;
+esac
 # Author and Signed-off-by of the patches in patches/: nobody's address.
 # make-mbox puts the sender's identity in the mails instead.
 PLACEHOLDER_IDENT="hmm-devm developers <hmm-devm@lists.invalid>"
@@ -43,7 +74,7 @@ need_tools() {
 # series_entries: the patch file names in the series file, in order,
 # without comments, blank lines or quilt options such as -p1.
 series_entries() {
-	sed -e 's/#.*//' "$REPO/series" | awk 'NF { print $1 }'
+	sed -e 's/#.*//' "$STACK/series" | awk 'NF { print $1 }'
 }
 
 # series_hash: one hash over the series file and every patch it names.
@@ -52,7 +83,7 @@ series_hash() {
 	{
 		series_entries
 		series_entries | while read -r p; do
-			cat "$REPO/patches/$p"
+			cat "$STACK/patches/$p"
 		done
 	} | sha256sum | cut -d' ' -f1
 }
@@ -64,7 +95,7 @@ series_hash() {
 test_only_entries() {
 	local p
 	for p in $(series_entries); do
-		git apply --numstat "$REPO/patches/$p" | cut -f3 |
+		git apply --numstat "$STACK/patches/$p" | cut -f3 |
 			grep -qvE '^(lib/test_[^/]*|lib/Kconfig\.debug|lib/Makefile|tools/testing/.*|Documentation/.*|MAINTAINERS)$' ||
 			echo "$p"
 	done
@@ -79,17 +110,17 @@ prog_headers() {
 # check_series: every entry has a file; otherwise die naming the entry.
 check_series() {
 	local p
-	[ -f "$REPO/series" ] || die "no series file at $REPO/series"
+	[ -f "$STACK/series" ] || die "no series file at ${STACK_REL}series"
 	for p in $(series_entries); do
-		[ -f "$REPO/patches/$p" ] ||
-			die "series names '$p' but patches/$p does not exist"
+		[ -f "$STACK/patches/$p" ] ||
+			die "series names '$p' but ${STACK_REL}patches/$p does not exist"
 	done
 }
 
 # patched_tree: where prepare-tree keeps the patched worktree.
 patched_tree() {
-	if [ -n "${KSRC:-}" ]; then echo "$CACHE/ksrc-trees/patched"; else
-		echo "$CACHE/trees/patched"
+	if [ -n "${KSRC:-}" ]; then echo "$KSRC_TREES/patched"; else
+		echo "$TREES/patched"
 	fi
 }
 

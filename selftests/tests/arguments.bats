@@ -19,6 +19,13 @@ expect_usage_error() {
 	[[ "${lines[0]}" == *"unknown run 'nonsense'"* ]]
 }
 
+@test "an unknown TARGET stops every script before it does anything" {
+	TARGET=7.3 run "$REPO/scripts/prepare-tree" patched
+	expect_usage_error
+	[[ "${lines[0]}" == *"TARGET=7.3: unknown stack"* ]]
+	[ ! -e "$T/cache" ]
+}
+
 @test "prepare-tree rejects an unknown tree" {
 	run "$REPO/scripts/prepare-tree" sideways
 	expect_usage_error

@@ -33,12 +33,12 @@ path_without() {
 }
 
 # copy_repo: a scratch copy of the harness (scripts, configs, selftests,
-# series, patches, Documentation for the cover letter text) whose series
+# both stacks, Documentation for the cover letter text) whose series
 # the test may change freely.
 copy_repo() {
 	mkdir -p "$T/repo"
 	cp -r "$REPO/scripts" "$REPO/configs" "$REPO/selftests" "$REPO/patches" \
-		"$REPO/Documentation" "$REPO/series" "$T/repo/"
+		"$REPO/Documentation" "$REPO/series" "$REPO/mainline" "$T/repo/"
 }
 
 # first_revision: make the copied repository's series a v1 with a short
