@@ -25,7 +25,7 @@ PROG=$(basename "$0")
 TARGET=${TARGET:-6.12}
 case $TARGET in
 6.12)
-	STACK=$REPO STACK_REL= CONF=$REPO/scripts COVER=$REPO/Documentation/cover-letter.txt
+	STACK=$REPO STACK_REL='' CONF=$REPO/scripts COVER=$REPO/Documentation/cover-letter.txt
 	BASE_REPO=$CACHE/linux TREES=$CACHE/trees KSRC_TREES=$CACHE/ksrc-trees
 	;;
 mainline)
