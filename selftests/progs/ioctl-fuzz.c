@@ -1564,6 +1564,23 @@ static void devmap_close_check(struct fuzz *f, bool final)
 /* ---------------------------------------------------------------------- */
 /* test_hmm */
 
+/*
+ * The driver's uapi header is the tree's own (scripts/build-progs), so it
+ * tells which test_hmm this is.  Linux 7.3's adds HMM_DMIRROR_FLAGS (nr 8)
+ * and READ_UNLOCKED (nr 9), which the fuzzer leaves alone: FLAGS would make
+ * the next allocations fail on purpose.  Its HMM_DMIRROR_EXCLUSIVE also
+ * calls make_device_exclusive() page by page (v6.15), which fails a page
+ * it cannot make exclusive with the fault's error, EFAULT, where 6.12's
+ * range call left the page out and the driver returned EBUSY.
+ */
+#ifdef HMM_DMIRROR_FLAGS
+#define HMM_FIRST_UNKNOWN_NR	0x0a
+#define HMM_EXCLUSIVE_REFUSAL	(BIT(EBUSY) | BIT(EFAULT))
+#else
+#define HMM_FIRST_UNKNOWN_NR	0x08
+#define HMM_EXCLUSIVE_REFUSAL	BIT(EBUSY)
+#endif
+
 #define HMM_OP(x)	{ #x, x, sizeof(struct hmm_dmirror_cmd) }
 static const struct op hmm_ops[] = {
 	HMM_OP(HMM_DMIRROR_READ),
@@ -1734,9 +1751,9 @@ static struct expect hmm_command_expect(const struct call *c, bool writable)
 		if (r < 0)
 			return no_expectation;
 		if (!r)
-			return expect(C_MODEL, BIT(EBUSY));
+			return expect(C_MODEL, HMM_EXCLUSIVE_REFUSAL);
 		/* EBUSY too if a page was locked at the time */
-		return expect(C_MODEL, BIT(EBUSY) |
+		return expect(C_MODEL, HMM_EXCLUSIVE_REFUSAL |
 			      (ptr_ok ? done : BIT(EFAULT)));
 	case HM_CHECK_EXCLUSIVE:
 		return expect(C_MODEL, BIT(EPERM) | done);
@@ -1891,7 +1908,7 @@ static void hmm_fixed_calls(struct fuzz *f)
 		PL_NULL, PL_UNMAPPED, PL_KERNEL, PL_PROT_NONE, PL_STRADDLE,
 	};
 	const unsigned int unknown[] = {
-		_IOWR('H', 0x08, struct hmm_dmirror_cmd),
+		_IOWR('H', HMM_FIRST_UNKNOWN_NR, struct hmm_dmirror_cmd),
 		_IO('H', 0x7f),
 		_IOR('H', 0x00, struct hmm_dmirror_cmd),	/* READ's nr, dir R */
 		_IOWR('D', 0x00, struct devmap_hold),
