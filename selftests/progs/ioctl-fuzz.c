@@ -75,7 +75,14 @@
 #endif
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-#define BIT(e)			(1ULL << (e))
+/*
+ * Sets of errnos are 64-bit masks, BIT(0) standing for success.  The one
+ * errno above 62 a driver here returns, EOPNOTSUPP, takes bit 63 (ENOSR,
+ * which no driver here returns).
+ */
+#define EOPNOTSUPP_BIT		63
+#define BIT(e)			(1ULL << ((e) == EOPNOTSUPP ? EOPNOTSUPP_BIT : (e)))
+#define HAS_BIT(e)		((e) < EOPNOTSUPP_BIT || (e) == EOPNOTSUPP)
 
 #define DEFAULT_SEED		1ULL
 #define DEFAULT_CALLS		5000UL
@@ -640,9 +647,11 @@ static const char *errs_str(uint64_t errs)
 
 	buf[0] = 0;
 	for (e = 0; e < 64; e++)
-		if (errs & BIT(e))
+		if (errs & (1ULL << e))
 			len += snprintf(buf + len, sizeof(buf) - len, "%s%s",
-					len ? " or " : "", errname(e));
+					len ? " or " : "",
+					errname(e == EOPNOTSUPP_BIT ?
+						EOPNOTSUPP : e));
 	return buf;
 }
 
@@ -998,7 +1007,7 @@ static int run_call(struct fuzz *f, struct call *c)
 	if (f->in_fixed)
 		f->fixed++;
 	if (e.check >= 0)
-		record(f, e.check, 1, err < 64 && (e.errs & BIT(err)),
+		record(f, e.check, 1, HAS_BIT(err) && (e.errs & BIT(err)),
 		       "%s: %s returned %s, expected %s", where(f),
 		       describe_call(f, c), errname(err), errs_str(e.errs));
 	f->kind->after(f, c, err);
@@ -1570,12 +1579,13 @@ static void devmap_close_check(struct fuzz *f, bool final)
  * and READ_UNLOCKED (nr 9), which the fuzzer leaves alone: FLAGS would make
  * the next allocations fail on purpose.  Its HMM_DMIRROR_EXCLUSIVE also
  * calls make_device_exclusive() page by page (v6.15), which fails a page
- * it cannot make exclusive with the fault's error, EFAULT, where 6.12's
- * range call left the page out and the driver returned EBUSY.
+ * it cannot make exclusive with an error of its own, EFAULT from the fault
+ * or EOPNOTSUPP for a page that is not anonymous, where 6.12's range call
+ * left the page out and the driver returned EBUSY.
  */
 #ifdef HMM_DMIRROR_FLAGS
 #define HMM_FIRST_UNKNOWN_NR	0x0a
-#define HMM_EXCLUSIVE_REFUSAL	(BIT(EBUSY) | BIT(EFAULT))
+#define HMM_EXCLUSIVE_REFUSAL	(BIT(EBUSY) | BIT(EFAULT) | BIT(EOPNOTSUPP))
 #else
 #define HMM_FIRST_UNKNOWN_NR	0x08
 #define HMM_EXCLUSIVE_REFUSAL	BIT(EBUSY)
