@@ -18,6 +18,7 @@ help:
 	@echo "make check-debug  the series on a debug kernel (KASAN, lockdep, ...), LOOPS=20"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
+	@echo "                (or HMMDEVM_BUILD, HMMDEVM_CACHE where they are set)"
 	@echo "Variables: TARGET=6.12|mainline (which stack; 6.12 by default)"
 	@echo "           KSRC=/path/to/linux KSRC_BASE=REV SUITES='hmm' LOOPS=N"
 	@echo "           ACCEL=tcg|kvm|auto THP=madvise RUN_TIMEOUT=s FORCE=1"
@@ -56,8 +57,9 @@ check-debug:
 deps:
 	@scripts/install-deps
 
+# Where the scripts put them (scripts/lib.sh): HMMDEVM_BUILD, HMMDEVM_CACHE.
 clean:
-	rm -rf build
+	rm -rf "$${HMMDEVM_BUILD:-build}"
 
 distclean: clean
-	rm -rf cache
+	rm -rf "$${HMMDEVM_CACHE:-cache}"

@@ -176,3 +176,16 @@ expect_usage_error() {
 	run "$REPO/scripts/check-distro" extra
 	expect_usage_error
 }
+
+@test "make clean and distclean remove HMMDEVM_BUILD and HMMDEVM_CACHE" {
+	copy_repo
+	cp "$REPO/Makefile" "$T/repo/"
+	mkdir -p "$HMMDEVM_BUILD/obj" "$HMMDEVM_CACHE/linux" "$T/repo/build" "$T/repo/cache"
+	run make -s -C "$T/repo" distclean
+	[ "$status" -eq 0 ]
+	[ ! -e "$HMMDEVM_BUILD" ]
+	[ ! -e "$HMMDEVM_CACHE" ]
+	# The defaults are left alone when the variables point elsewhere.
+	[ -d "$T/repo/build" ]
+	[ -d "$T/repo/cache" ]
+}
