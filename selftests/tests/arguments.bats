@@ -130,9 +130,11 @@ expect_usage_error() {
 @test "list-suites: kselftests, programs and checks of a suite" {
 	run "$REPO/scripts/list-suites" progs robust
 	[ "$status" -eq 0 ]
-	[[ "$output" == *devmap-stress* ]] && [[ "$output" != *kmemleak* ]]
+	[[ "$output" == *devmap-stress* ]]
+	[[ "$output" != *kmemleak* ]]
 	run "$REPO/scripts/list-suites" results robust
-	[[ "$output" == *kmemleak* ]] && [[ "$output" == *devmap-stress.xfs* ]]
+	[[ "$output" == *kmemleak* ]]
+	[[ "$output" == *devmap-stress.xfs* ]]
 	[[ "$output" != *progs/* ]]
 	run "$REPO/scripts/list-suites" binaries robust
 	[ -z "$output" ]
