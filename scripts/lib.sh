@@ -94,12 +94,14 @@ series_hash() {
 # differ only in mm. A patch whose files git apply cannot list (corrupt, or
 # a mail it cannot read, such as a base64 body that git am would decode)
 # is an error: taken as touching nothing, it would count as test-only and
-# put its changes on the base.
+# put its changes on the base. git apply runs from /: in a subdirectory
+# of a git repository (a script started from Documentation/, say) it
+# leaves out every file outside that directory.
 test_only_entries() {
 	local p files
 	for p in $(series_entries); do
-		files=$(git apply --numstat "$STACK/patches/$p" 2>/dev/null) ||
-			die "${STACK_REL}patches/$p: git apply --numstat cannot read it ($(git apply --numstat "$STACK/patches/$p" 2>&1 >/dev/null | head -n 1)); re-export the series with 'make export'"
+		files=$(cd / && git apply --numstat "$STACK/patches/$p" 2>/dev/null) ||
+			die "${STACK_REL}patches/$p: git apply --numstat cannot read it ($(cd / && git apply --numstat "$STACK/patches/$p" 2>&1 >/dev/null | head -n 1)); re-export the series with 'make export'"
 		[ -n "$files" ] ||
 			die "${STACK_REL}patches/$p: git apply --numstat lists no file in it; re-export the series with 'make export'"
 		echo "$files" | cut -f3 |

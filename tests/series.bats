@@ -260,3 +260,15 @@ base64_mail() {
 	[[ "$output" == *"compare: patches/0002-corrupt.patch: git apply --numstat cannot read it"* ]]
 	[ -f "$HMMDEVM_BUILD/results/compare/compare.md" ]
 }
+
+@test "base-tests: the same patches when started from a subdirectory of a git repository" {
+	file_patch 0001-test.patch lib/test_x.c
+	file_patch 0002-mm.patch mm/x.c
+	printf '0001-test.patch\n0002-mm.patch\n' >"$T/repo/series"
+	git init -q "$T/repo"
+	cd "$T/repo/Documentation"
+	run "$T/repo/scripts/prepare-tree" base-tests
+	[ "$status" -eq 0 ]
+	[ -f "${lines[-1]}/lib/test_x.c" ]
+	[ ! -e "${lines[-1]}/mm/x.c" ]
+}
