@@ -91,11 +91,20 @@ series_hash() {
 # test_only_entries: the series entries that touch nothing but the test
 # drivers, their selftests and documentation. 'make compare' puts them on
 # the base too, so that both kernels it measures run the same tests and
-# differ only in mm.
+# differ only in mm. A patch whose files git apply cannot list (corrupt, or
+# a mail it cannot read, such as a base64 body that git am would decode)
+# is an error: taken as touching nothing, it would count as test-only and
+# put its changes on the base. git apply runs from /: in a subdirectory
+# of a git repository (a script started from Documentation/, say) it
+# leaves out every file outside that directory.
 test_only_entries() {
-	local p
+	local p files
 	for p in $(series_entries); do
-		git apply --numstat "$STACK/patches/$p" | cut -f3 |
+		files=$(cd / && git apply --numstat "$STACK/patches/$p" 2>/dev/null) ||
+			die "${STACK_REL}patches/$p: git apply --numstat cannot read it ($(cd / && git apply --numstat "$STACK/patches/$p" 2>&1 >/dev/null | head -n 1)); re-export the series with 'make export'"
+		[ -n "$files" ] ||
+			die "${STACK_REL}patches/$p: git apply --numstat lists no file in it; re-export the series with 'make export'"
+		echo "$files" | cut -f3 |
 			grep -qvE '^(lib/test_[^/]*|lib/Kconfig\.debug|lib/Makefile|tools/testing/.*|Documentation/.*|MAINTAINERS)$' ||
 			echo "$p"
 	done

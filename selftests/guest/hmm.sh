@@ -27,26 +27,6 @@ fail_after() {
 	echo "hmm: $1" >&2
 }
 
-# kmemleak_records LO HI: the reported objects whose backtrace names
-# test_hmm or has a frame in [LO, HI) (the module's text, unloaded now).
-kmemleak_records() {
-	awk -v lo="$1" -v hi="$2" '
-	function flush() { if (rec != "" && hit) printf "%s", rec; rec = ""; hit = 0 }
-	/^unreferenced object/ { flush() }
-	{ rec = rec $0 "\n" }
-	/test_hmm|dmirror/ { hit = 1 }
-	{
-		for (i = 1; i <= NF; i++) {
-			a = $i
-			gsub(/^(\[<|0x)|>\]$|\+.*$/, "", a)
-			if (length(a) == 16 && a !~ /[^0-9a-f]/ &&
-			    "x" a >= "x" lo && "x" a < "x" hi)
-				hit = 1
-		}
-	}
-	END { flush() }' "$KMEMLEAK"
-}
-
 # failslab_off: failslab as the boot left it. hmm-tests' chunk_alloc_fault
 # restores it itself, but not when the harness kills it at its timeout,
 # and its stack filter would then keep later suites' fault injection
@@ -102,11 +82,8 @@ fi
 run_hmm_tests
 failslab_off
 
-# The module's text, as 16-digit hex, to recognise its frames after unload.
-read -r text_lo text_hi < <(awk '$4 == "[test_hmm]" && $2 ~ /^[tT]$/ {
-	if (lo == "" || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-	END { print lo, hi }' /proc/kallsyms)
-[ -n "${text_hi:-}" ] && text_hi=$(printf '%016x' $((0x$text_hi + 0x10000)))
+# The module's text, to recognise its frames after unload.
+read -r text_lo text_hi < <(module_text test_hmm)
 
 if ! kmod -r test_hmm; then
 	fail_after "modprobe -r test_hmm failed"
@@ -121,7 +98,7 @@ if [ "$have_kmemleak" = 0 ]; then
 	exit 1
 fi
 if [ -z "${text_lo:-}" ]; then
-	fail_after "test_hmm text not found in /proc/kallsyms"
+	fail_after "test_hmm text not found in /proc/kallsyms (or its addresses hidden)"
 	exit 1
 fi
 if ! kmemleak_scan; then
@@ -132,7 +109,7 @@ fi
 kptr=$(cat /proc/sys/kernel/kptr_restrict)
 echo 1 >/proc/sys/kernel/kptr_restrict
 cat "$KMEMLEAK" >"$OUT/kmemleak$SUFFIX.txt"
-leaks=$(kmemleak_records "$text_lo" "$text_hi")
+leaks=$(kmemleak_records "$KMEMLEAK" "$text_lo" "$text_hi" 'test_hmm|dmirror')
 echo "$kptr" >/proc/sys/kernel/kptr_restrict
 if [ -n "$leaks" ] && [ "$LEAK_CHECK" = 0 ]; then
 	printf '%s\n' "$leaks" >&2

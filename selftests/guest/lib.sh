@@ -51,3 +51,40 @@ kmemleak_scan() {
 	sleep 6
 	echo scan >/sys/kernel/debug/kmemleak && echo scan >/sys/kernel/debug/kmemleak
 }
+
+# module_text MODULE [KALLSYMS]: "LO HI", the range of MODULE's text as
+# 16-digit hex (HI: 64 KiB past its last text symbol), from /proc/kallsyms
+# or the file KALLSYMS, to recognise the module's frames in a kmemleak
+# report after it is unloaded (they are bare addresses then). Nothing if
+# the module has no text symbol or kallsyms hides the addresses (zeros).
+module_text() {
+	local lo hi
+	read -r lo hi < <(awk -v mod="[$1]" '$4 == mod && $2 ~ /^[tT]$/ {
+		if (lo == "" || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+		END { print lo, hi }' "${2:-/proc/kallsyms}")
+	[ -n "$hi" ] && [ "$hi" != 0000000000000000 ] || return 0
+	printf '%s %016x\n' "$lo" $((0x$hi + 0x10000))
+}
+
+# kmemleak_records FILE LO HI NAMES: the objects of kmemleak report FILE
+# that are a module's: a line of the object matches the extended regular
+# expression NAMES (the module's name or its functions' prefix: a frame
+# while it was loaded) or a frame lies in [LO, HI) (its text, after
+# unload; LO and HI 16-digit hex, as module_text gives them).
+kmemleak_records() {
+	awk -v lo="$2" -v hi="$3" -v names="$4" '
+	function flush() { if (rec != "" && hit) printf "%s", rec; rec = ""; hit = 0 }
+	/^unreferenced object/ { flush() }
+	{ rec = rec $0 "\n" }
+	$0 ~ names { hit = 1 }
+	{
+		for (i = 1; i <= NF; i++) {
+			a = $i
+			gsub(/^(\[<|0x)|>\]$|\+.*$/, "", a)
+			if (length(a) == 16 && a !~ /[^0-9a-f]/ &&
+			    "x" a >= "x" lo && "x" a < "x" hi)
+				hit = 1
+		}
+	}
+	END { flush() }' "$1"
+}

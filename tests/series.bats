@@ -153,7 +153,7 @@ user_state() {
 	run "$T/repo/scripts/export-series"
 	[ "$status" -eq 0 ]
 	grep -q '^ - 42 measured things$' "$T/repo/patches/0000-cover-letter.patch"
-	! grep -q '@compare-summary@' "$T/repo/patches/0000-cover-letter.patch"
+	[ -z "$(grep '@compare-summary@' "$T/repo/patches/0000-cover-letter.patch")" ]
 	rm "$T/repo/Documentation/compare-summary.txt"
 	run "$T/repo/scripts/export-series"
 	[ "$status" -eq 1 ]
@@ -180,4 +180,95 @@ user_state() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"patch 2 (0002-b.patch) does not apply"* ]]
 	[ ! -e "$HMMDEVM_BUILD/obj" ]
+}
+
+# file_patch NAME PATH: a format-patch mail in the copied patches/ that
+# adds PATH to the tiny kernel repository (each on the bare base).
+file_patch() {
+	local w=$T/file-work
+	rm -rf "$w"
+	git clone -q "$T/ksrc" "$w"
+	mkdir -p "$w/$(dirname "$2")"
+	echo "/* $1 */" >"$w/$2"
+	git -C "$w" add "$2"
+	git -C "$w" -c user.name=t -c user.email=t@t commit -q -m "add $2"
+	git -C "$w" format-patch -q --stdout -1 >"$T/repo/patches/$1"
+	rm -rf "$w"
+}
+
+# base64_mail FILE: the same mail with its body base64-encoded, as some
+# mailers send it: git am decodes it, git apply cannot read it.
+base64_mail() {
+	{
+		sed -n '1,/^$/p' "$1" | sed '$d'
+		printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		sed '1,/^$/d' "$1" | base64
+	} >"$1.b64"
+	mv "$1.b64" "$1"
+}
+
+@test "base-tests: the base plus only the patches that touch nothing but tests" {
+	file_patch 0001-test.patch lib/test_x.c
+	file_patch 0002-mm.patch mm/x.c
+	file_patch 0003-selftest.patch tools/testing/selftests/mm/x.c
+	printf '0001-test.patch\n0002-mm.patch\n0003-selftest.patch\n' >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" base-tests
+	[ "$status" -eq 0 ]
+	tree=${lines[-1]}
+	[ -f "$tree/lib/test_x.c" ]
+	[ -f "$tree/tools/testing/selftests/mm/x.c" ]
+	[ ! -e "$tree/mm/x.c" ]
+}
+
+@test "base-tests: a corrupt patch is an error naming it, not a test-only patch" {
+	file_patch 0001-test.patch lib/test_x.c
+	printf 'diff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1,2 +1,2 @@\n garbage\n' \
+		>"$T/repo/patches/0002-corrupt.patch"
+	printf '0001-test.patch\n0002-corrupt.patch\n' >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" base-tests
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prepare-tree: patches/0002-corrupt.patch: git apply --numstat cannot read it (error: corrupt patch at line 6)"* ]]
+	[ ! -e "$HMMDEVM_CACHE/ksrc-trees/base-tests" ]
+}
+
+@test "base-tests: an mm patch git am reads but git apply cannot is an error, not on the base" {
+	file_patch 0001-test.patch lib/test_x.c
+	file_patch 0002-mm.patch mm/x.c
+	base64_mail "$T/repo/patches/0002-mm.patch"
+	printf '0001-test.patch\n0002-mm.patch\n' >"$T/repo/series"
+	run "$T/repo/scripts/prepare-tree" base-tests
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"patches/0002-mm.patch: git apply --numstat cannot read it"*"make export"* ]]
+	[ ! -e "$HMMDEVM_CACHE/ksrc-trees/base-tests/mm/x.c" ]
+	# git am takes it: the patched tree gets it
+	run "$T/repo/scripts/prepare-tree" patched
+	[ "$status" -eq 0 ]
+	[ -f "${lines[-1]}/mm/x.c" ]
+}
+
+@test "compare stops at a patch git apply cannot read, before it touches the last results" {
+	fake_bin dpkg-query 'echo "install ok installed"'
+	file_patch 0001-test.patch lib/test_x.c
+	printf 'diff --git a/mm/x.c b/mm/x.c\n--- a/mm/x.c\n+++ b/mm/x.c\n@@ -1,2 +1,2 @@\n garbage\n' \
+		>"$T/repo/patches/0002-corrupt.patch"
+	printf '0001-test.patch\n0002-corrupt.patch\n' >"$T/repo/series"
+	mkdir -p "$HMMDEVM_BUILD/results/compare"
+	echo "the last results" >"$HMMDEVM_BUILD/results/compare/compare.md"
+	run "$T/repo/scripts/compare"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"compare: patches/0002-corrupt.patch: git apply --numstat cannot read it"* ]]
+	[ -f "$HMMDEVM_BUILD/results/compare/compare.md" ]
+}
+
+@test "base-tests: the same patches when started from a subdirectory of a git repository" {
+	file_patch 0001-test.patch lib/test_x.c
+	file_patch 0002-mm.patch mm/x.c
+	printf '0001-test.patch\n0002-mm.patch\n' >"$T/repo/series"
+	git init -q "$T/repo"
+	cd "$T/repo/Documentation"
+	run "$T/repo/scripts/prepare-tree" base-tests
+	[ "$status" -eq 0 ]
+	[ -f "${lines[-1]}/lib/test_x.c" ]
+	[ ! -e "${lines[-1]}/mm/x.c" ]
 }

@@ -1,7 +1,7 @@
 # Shared setup for the harness tests. Each test gets a scratch directory
 # and its own cache/build directories, so no test touches the real cache.
 
-REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 
 common_setup() {
 	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/hmm-devm-test.XXXXXX")
