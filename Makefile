@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run baseline compare check-debug tree export mbox each-patch check deps clean distclean
+.PHONY: help run baseline compare check-debug check-full tree export mbox each-patch check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
@@ -16,6 +16,7 @@ help:
 	@echo "make each-patch build every state base..base+N; W=1 + sparse on touched files"
 	@echo "make check      the harness's own tests, series checks, then the runs"
 	@echo "make check-debug  the series on a debug kernel (KASAN, lockdep, ...), LOOPS=20"
+	@echo "make check-full make check, then the mainline per-patch builds and stock baseline"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build/ (results, objects); distclean also cache/"
 	@echo "                (or HMMDEVM_BUILD, HMMDEVM_CACHE where they are set)"
@@ -53,6 +54,9 @@ check:
 
 check-debug:
 	@scripts/check-debug
+
+check-full:
+	@scripts/check-full
 
 deps:
 	@scripts/install-deps

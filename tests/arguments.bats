@@ -179,6 +179,11 @@ expect_usage_error() {
 	expect_usage_error
 }
 
+@test "check-full takes no arguments" {
+	run "$REPO/scripts/check-full" extra
+	expect_usage_error
+}
+
 @test "make clean and distclean remove HMMDEVM_BUILD and HMMDEVM_CACHE" {
 	copy_repo
 	cp "$REPO/Makefile" "$T/repo/"
