@@ -33,6 +33,16 @@ commit_change() {
 	[[ "$output" == *"the subject of 0001-"*"folds: '[PATCH 1/1] file: a subject long enough that git format-patch folds it' has 70 characters, at most 69 fit"* ]]
 }
 
+@test "a changelog line that starts with From is refused, with its line" {
+	sed -i "s/line two/line 2/" "$tree/file.c"
+	git -C "$tree" -c user.name="hmm-devm developers" -c user.email=hmm-devm@lists.invalid \
+		commit -q -am "file: say 2" -m "From then on it says 2." \
+		-m "Signed-off-by: hmm-devm developers <hmm-devm@lists.invalid>"
+	run "$T/repo/scripts/export-series"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0001-file-say-2.patch, line "*' starts with "From ", which splits the mailbox there'* ]]
+}
+
 @test "every mail gets To and Cc from get_maintainer.pl; a KSRC base is the base-commit" {
 	commit_change "line two" "line 2" "file: say 2"
 	run "$T/repo/scripts/export-series"
