@@ -4,12 +4,13 @@
 
 SHELL := /bin/bash
 
-.PHONY: help run baseline compare check-debug check-full tree export mbox each-patch check deps clean distclean
+.PHONY: help run baseline compare compare-kernels check-debug check-full tree export mbox each-patch check deps clean distclean
 
 help:
 	@echo "make run        build base + series, boot it, run the kselftests (the main job)"
 	@echo "make baseline   the same on the unpatched base, results kept apart"
 	@echo "make compare    base vs series measured side by side: build/results/compare/"
+	@echo "make compare-kernels  fsdax latency on 6.12 test-only, 6.12 stack, 7.3 test-only"
 	@echo "make tree       fetch the base and apply the series; prints the tree's path"
 	@echo "make export     regenerate patches/ and series from the patched tree's branch"
 	@echo "make mbox       the series as one threaded mailbox (build/mbox/hmm-devm.mbox)"
@@ -33,6 +34,9 @@ baseline:
 
 compare:
 	@scripts/compare
+
+compare-kernels:
+	@scripts/compare-kernels
 
 tree:
 	@scripts/install-deps run

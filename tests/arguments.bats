@@ -196,3 +196,14 @@ expect_usage_error() {
 	[ -d "$T/repo/build" ]
 	[ -d "$T/repo/cache" ]
 }
+
+@test "compare-kernels takes no arguments" {
+	run "$REPO/scripts/compare-kernels" extra
+	expect_usage_error
+}
+
+@test "compare-kernels without make compare's 6.12 measurements says so" {
+	run "$REPO/scripts/compare-kernels"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no 6.12 measurements in $HMMDEVM_BUILD/results/compare/base-tests: run 'make compare' first"* ]]
+}
