@@ -186,6 +186,15 @@ tap_counts() {
 	}' "$1"
 }
 
+# closing_counts FILE: "pass fail skip" from FILE's last line if it is a
+# closing "N passed, N failed, N skipped" line; status 1 if it is not.
+closing_counts() {
+	local line
+	line=$(tail -n 1 "$1" 2>/dev/null) || return 1
+	[[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]] || return 1
+	echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"
+}
+
 # tap RESULT DESCRIPTION [LOG]: print the next TAP line of a check script;
 # RESULT is ok or fail. A failure is counted in TAP_BAD and quotes the
 # first 20 lines of LOG, if given, as diagnostics. tap_done prints the

@@ -137,3 +137,17 @@ tap() { printf '%s\n' "$@" >"$R/hmm-tests.tap"; echo "${RC:-0}" >"$R/hmm-tests.r
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"guest-cpus "*"ok"* ]]
 }
+
+@test "closing_counts reads a closing line and refuses anything else" {
+	# shellcheck source=scripts/lib.sh
+	. "$REPO/scripts/lib.sh"
+	printf 'log\n12 passed, 1 failed, 2 skipped\n' >"$T/ok.log"
+	run closing_counts "$T/ok.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "12 1 2" ]
+	printf '12 passed, 1 failed, 2 skipped\nmake: *** Error 1\n' >"$T/bad.log"
+	run closing_counts "$T/bad.log"
+	[ "$status" -eq 1 ]
+	run closing_counts "$T/missing.log"
+	[ "$status" -eq 1 ]
+}
