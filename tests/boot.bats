@@ -73,6 +73,27 @@ echo "HMMDEVM: tests start"; echo "HMMDEVM: tests end"'
 	grep -qx 'SPM_ADDR_DEV0=0x140000000' "$T/res/plan"
 }
 
+@test "one CPU boots SeaBIOS; SMP=2 boots qboot, whose MP table lists both CPUs" {
+	fake_qemu 'echo "$*" >'"'$T/args'"'; echo "HMMDEVM: tests start"; echo "HMMDEVM: tests end"'
+	run "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+	[ "$status" -eq 0 ]
+	grep -q -- '-smp 1 ' "$T/args"
+	[ "$(grep -c -- '-bios' "$T/args")" -eq 0 ]
+	grep -qx 'CPUS=1' "$T/res/plan"
+	SMP=2 run "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+	[ "$status" -eq 0 ]
+	grep -q -- '-bios /usr/share/qemu/qboot.rom -smp 2 ' "$T/args"
+	grep -qx 'CPUS=2' "$T/res/plan"
+}
+
+@test "SMP must be a positive number" {
+	fake_qemu 'echo x'
+	SMP=0 run "$REPO/scripts/boot-guest" "$T/obj" "$T/res"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"SMP must be a positive number"* ]]
+	[ ! -f "$T/calls" ]
+}
+
 # hanging_qemu: a qemu stand-in whose guest reaches its tests and hangs
 # there, in a process and a child process (QEMU's process group must go,
 # not only QEMU), recording both pids. With RETRY=1 its first boot dies
