@@ -14,7 +14,7 @@ fail() {
 	exit 1
 }
 [ -x "$bench" ] || fail "no $bench: 'make compare' builds it"
-kmod test_devmap || fail "modprobe test_devmap failed"
+modprobe test_devmap || fail "modprobe test_devmap failed"
 { mount_dax ext4 /dev/pmem0 && mount_dax xfs /dev/pmem1; } ||
 	fail "cannot make the DAX mounts on /dev/pmem0 and /dev/pmem1"
 rc=0
@@ -26,4 +26,4 @@ for fs in ext4 xfs; do
 done
 echo $rc >"$OUT/contend$SUFFIX.rc"
 umount /mnt/ext4 /mnt/xfs
-kmod -r test_devmap
+modprobe -r test_devmap

@@ -11,7 +11,7 @@ set -u
 CASES=(truncate_waits_for_pin truncate_waits_for_get punch_hole_waits_for_pin
 	punch_hole_waits_for_get truncate_waits_for_vmsplice)
 
-if ! kmod test_devmap; then
+if ! modprobe test_devmap; then
 	bail_out devmap-tests.try1 "modprobe test_devmap failed"
 	exit 1
 fi
@@ -26,4 +26,4 @@ for try in $(seq 1 "${BENCH_TRIES:-50}"); do
 	run_tap "devmap-tests.try$try" "$KSFT_DIR/devmap-tests" "${filter[@]}"
 done
 umount /mnt/ext4 /mnt/xfs
-kmod -r test_devmap
+modprobe -r test_devmap

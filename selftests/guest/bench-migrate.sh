@@ -13,7 +13,7 @@ if [ ! -x "$bench" ]; then
 	echo 1 >"$OUT/migrate$SUFFIX.rc"
 	exit 1
 fi
-if ! kmod test_hmm; then
+if ! modprobe test_hmm; then
 	echo "modprobe test_hmm failed" >&2
 	echo 1 >"$OUT/migrate$SUFFIX.rc"
 	exit 1
@@ -22,4 +22,4 @@ fi
 "$bench" -r "${BENCH_REPS:-10}" ${BENCH_SIZES_KB:-64 256 1024 4096 16384 65536} \
 	>"$OUT/migrate$SUFFIX.txt"
 echo $? >"$OUT/migrate$SUFFIX.rc"
-kmod -r test_hmm
+modprobe -r test_hmm

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Suite "devmap": devmap-tests through the upstream-style test_devmap.sh,
-# with ext4 on /dev/pmem0 and xfs on /dev/pmem1 (legacy pmem the guest
-# reserves with memmap=...!...), both mounted -o dax.
+# Suite "devmap": devmap-tests the way upstream runs it, through the devmap
+# category of run_vmtests.sh and test_devmap.sh, which puts ext4 on
+# /dev/pmem0 and xfs on /dev/pmem1 (legacy pmem the guest reserves with
+# memmap=...!...) and mounts both with -o dax.
 set -u
 # shellcheck source=selftests/guest/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -12,5 +13,4 @@ for dev in /dev/pmem0 /dev/pmem1; do
 		exit 1
 	fi
 done
-MODPROBE="modprobe -d $MODROOT" run_tap devmap-tests \
-	"$KSFT_DIR/test_devmap.sh" smoke /dev/pmem0 /dev/pmem1
+DEVMAP_EXT4_PMEM=/dev/pmem0 DEVMAP_XFS_PMEM=/dev/pmem1 run_vmtests devmap devmap-tests

@@ -4,12 +4,6 @@
 # KSFT_DIR (the kselftest binaries), MODROOT (the modules of the kernel
 # under test, installed by the host) and the plan's settings.
 
-# kmod MODPROBE-ARGS: modprobe from the build's module tree (the host's
-# /lib/modules holds no modules for the kernel under test).
-kmod() {
-	modprobe -d "$MODROOT" "$@"
-}
-
 # run_tap NAME COMMAND [ARGS]: run a command that prints kselftest TAP;
 # the output goes to $OUT/NAME$SUFFIX.tap, the exit status to NAME$SUFFIX.rc.
 run_tap() {
@@ -17,6 +11,19 @@ run_tap() {
 	shift
 	"$@" >"$OUT/$name$SUFFIX.tap" 2>&1
 	echo $? >"$OUT/$name$SUFFIX.rc"
+}
+
+# run_vmtests CATEGORY NAME: run_vmtests.sh -t CATEGORY, as upstream runs
+# it. The kselftest TAP it nests (each line prefixed "# ") goes, prefix
+# removed, to $OUT/NAME$SUFFIX.tap; its own exit status (1 for a failure,
+# 4 for a skip) to NAME$SUFFIX.rc, and its whole output to
+# NAME$SUFFIX.vmtests.log. Its own result lines and plan are not kept: the
+# nested results are what is counted.
+run_vmtests() {
+	local log=$OUT/$2$SUFFIX.vmtests.log rc=0
+	(cd "$KSFT_DIR" && ./run_vmtests.sh -t "$1") >"$log" 2>&1 || rc=$?
+	sed -n 's/^# //p' "$log" >"$OUT/$2$SUFFIX.tap"
+	echo "$rc" >"$OUT/$2$SUFFIX.rc"
 }
 
 # run_ksft BINARY [ARGS]: run_tap for one kselftest binary.
@@ -52,25 +59,18 @@ kmemleak_scan() {
 	echo scan >/sys/kernel/debug/kmemleak && echo scan >/sys/kernel/debug/kmemleak
 }
 
-# module_text MODULE [KALLSYMS]: "LO HI", the range of MODULE's text as
-# 16-digit hex (HI: 64 KiB past its last text symbol), from /proc/kallsyms
-# or the file KALLSYMS, to recognise the module's frames in a kmemleak
-# report after it is unloaded (they are bare addresses then). Nothing if
-# the module has no text symbol or kallsyms hides the addresses (zeros).
-module_text() {
-	local lo hi
-	read -r lo hi < <(awk -v mod="[$1]" '$4 == mod && $2 ~ /^[tT]$/ {
-		if (lo == "" || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-		END { print lo, hi }' "${2:-/proc/kallsyms}")
-	[ -n "$hi" ] && [ "$hi" != 0000000000000000 ] || return 0
-	printf '%s %016x\n' "$lo" $((0x$hi + 0x10000))
-}
+# The x86-64 module mapping space, [MODULES_VADDR, MODULES_END) without
+# KASLR (Documentation/arch/x86/x86_64/mm.rst; the guest kernel is not
+# relocatable). After a module is unloaded, kmemleak shows its frames as
+# bare addresses in this range.
+# shellcheck disable=SC2034 # the suites' (hmm.sh)
+MODULE_AREA_LO=ffffffffa0000000 MODULE_AREA_HI=ffffffffff000000
 
 # kmemleak_records FILE LO HI NAMES: the objects of kmemleak report FILE
 # that are a module's: a line of the object matches the extended regular
 # expression NAMES (the module's name or its functions' prefix: a frame
-# while it was loaded) or a frame lies in [LO, HI) (its text, after
-# unload; LO and HI 16-digit hex, as module_text gives them).
+# while it was loaded) or a frame lies in [LO, HI) (16-digit hex: the
+# module area, where an unloaded module's frames are bare addresses).
 kmemleak_records() {
 	awk -v lo="$2" -v hi="$3" -v names="$4" '
 	function flush() { if (rec != "" && hit) printf "%s", rec; rec = ""; hit = 0 }

@@ -43,7 +43,7 @@ fault_setup() {
 
 [ ! -w "$KMEMLEAK" ] || { kmemleak_scan && echo clear >"$KMEMLEAK"; }
 
-if ! kmod test_devmap || ! kmod test_hmm spm_addr_dev0="$SPM_ADDR_DEV0" spm_addr_dev1="$SPM_ADDR_DEV1"; then
+if ! modprobe test_devmap || ! modprobe test_hmm spm_addr_dev0="$SPM_ADDR_DEV0" spm_addr_dev1="$SPM_ADDR_DEV1"; then
 	bail_out devmap-stress "modprobe test_devmap or test_hmm failed"
 	exit 1
 fi
@@ -78,13 +78,12 @@ fi
 fault_setup restore
 
 # Unloads under load; it loads and unloads the modules itself.
-kmod -r test_hmm
-kmod -r test_devmap
-MODPROBE="modprobe -d $MODROOT" \
-	HMM_MODULE_ARGS="spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1" \
+modprobe -r test_hmm
+modprobe -r test_devmap
+HMM_MODULE_ARGS="spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1" \
 	run_tap module-lifetime "$PROGS_DIR/module-lifetime" -n "${LIFETIME_ROUNDS:-3}"
-kmod -r test_hmm 2>/dev/null
-kmod -r test_devmap 2>/dev/null
+modprobe -r test_hmm 2>/dev/null
+modprobe -r test_devmap 2>/dev/null
 
 # Nothing leaked, by anyone, during all of the above.
 if [ ! -w "$KMEMLEAK" ]; then
