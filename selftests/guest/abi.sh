@@ -25,31 +25,28 @@ abi_kmod() {
 	modprobe -d "$moddir" "$@"
 }
 
-{
-	echo "TAP version 13"
-	echo "1..3"
-	crcs=$(modprobe --dump-modversions "$ABI_MODULE" |
-		awk '$2 == "devmap_managed_key" || $2 == "__put_devmap_managed_folio_refs"' | wc -l)
-	if [ "$crcs" -eq 2 ]; then
-		echo "ok 1 - the module imports both symbols of the old put_page(), with CRCs"
-	else
-		echo "not ok 1 - the module imports $crcs of the 2 symbols of the old put_page()"
-	fi
-	if abi_kmod test_devmap 2>&1 | sed 's/^/# /'; [ -d /sys/module/test_devmap ]; then
-		echo "ok 2 - it loads into $rel"
-		abi_kmod -r test_devmap
-	else
-		echo "not ok 2 - it does not load into $rel"
-	fi
-	complaints=$(dmesg | grep -c 'test_devmap: .*symbol version')
-	if [ "$complaints" -eq 0 ]; then
-		echo "ok 3 - the kernel found no symbol version to complain about"
-	else
-		echo "not ok 3 - the kernel complained about symbol versions:"
-		dmesg | grep 'test_devmap: .*symbol version' | sed 's/^/# /'
-	fi
-} >"$OUT/abi-module$SUFFIX.tap" 2>&1
-echo 0 >"$OUT/abi-module$SUFFIX.rc"
+tap_begin abi-module
+crcs=$(modprobe --dump-modversions "$ABI_MODULE" |
+	awk '$2 == "devmap_managed_key" || $2 == "__put_devmap_managed_folio_refs"' | wc -l)
+if [ "$crcs" -eq 2 ]; then
+	tap_case abi-module ok "the module imports both symbols of the old put_page(), with CRCs"
+else
+	tap_case abi-module fail "the module imports $crcs of the 2 symbols of the old put_page()"
+fi
+out=$(abi_kmod test_devmap 2>&1)
+if [ -d /sys/module/test_devmap ]; then
+	tap_case abi-module ok "it loads into $rel" "$out"
+	abi_kmod -r test_devmap
+else
+	tap_case abi-module fail "it does not load into $rel" "$out"
+fi
+complaints=$(dmesg | grep 'test_devmap: .*symbol version')
+if [ -z "$complaints" ]; then
+	tap_case abi-module ok "the kernel found no symbol version to complain about"
+else
+	tap_case abi-module fail "the kernel complained about symbol versions:" "$complaints"
+fi
+tap_end abi-module
 
 MODPROBE="modprobe -d $moddir" run_tap devmap-tests \
 	"$KSFT_DIR/test_devmap.sh" smoke /dev/pmem0 /dev/pmem1

@@ -23,14 +23,6 @@ set -u
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
 FAILSLAB=/sys/kernel/debug/failslab
-TAP=$OUT/hmm-tests$SUFFIX.tap
-
-# fail_after REASON: the suite ran, but a check after it failed.
-fail_after() {
-	echo "Bail out! $1" >>"$TAP"
-	echo 1 >"$OUT/hmm-tests$SUFFIX.rc"
-	echo "hmm: $1" >&2
-}
 
 # failslab_off: failslab as the boot left it. hmm-tests' chunk_alloc_fault
 # restores it itself, but not when the harness kills it at its timeout,
@@ -79,7 +71,7 @@ if grep -q HMM_SPM_ADDR_DEV0 "$ksft/test_hmm.sh"; then
 		KSFT_DIR=$ksft run_vmtests hmm hmm-tests
 elif modprobe test_hmm spm_addr_dev0="$SPM_ADDR_DEV0" spm_addr_dev1="$SPM_ADDR_DEV1"; then
 	run_tap hmm-tests "$ksft/hmm-tests"
-	modprobe -r test_hmm || fail_after "modprobe -r test_hmm failed"
+	modprobe -r test_hmm || bail_out_after hmm-tests "modprobe -r test_hmm failed"
 else
 	bail_out hmm-tests "modprobe test_hmm failed"
 	exit 1
@@ -88,15 +80,15 @@ rm -rf "$ksft"
 failslab_off
 
 if [ -d /sys/module/test_hmm ] || grep -q hmm_dmirror /proc/iomem; then
-	fail_after "test_hmm or an hmm_dmirror region is left after unload"
+	bail_out_after hmm-tests "test_hmm or an hmm_dmirror region is left after unload"
 fi
 
 if [ "$have_kmemleak" = 0 ]; then
-	fail_after "no $KMEMLEAK: cannot check test_hmm for leaks"
+	bail_out_after hmm-tests "no $KMEMLEAK: cannot check test_hmm for leaks"
 	exit 1
 fi
 if ! kmemleak_scan; then
-	fail_after "kmemleak scan failed (kmemleak disabled itself?)"
+	bail_out_after hmm-tests "kmemleak scan failed (kmemleak disabled itself?)"
 	exit 1
 fi
 # Real addresses in the report (%pK) for root, instead of hashed ones.
@@ -107,10 +99,10 @@ leaks=$(kmemleak_records "$KMEMLEAK" "$MODULE_AREA_LO" "$MODULE_AREA_HI" 'test_h
 echo "$kptr" >/proc/sys/kernel/kptr_restrict
 if [ -n "$leaks" ] && [ "$LEAK_CHECK" = 0 ]; then
 	printf '%s\n' "$leaks" >&2
-	echo "# kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") objects leaked by test_hmm (LEAK_CHECK=0: reported, not failed)" >>"$TAP"
+	tap_note hmm-tests "kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") objects leaked by test_hmm (LEAK_CHECK=0: reported, not failed)"
 elif [ -n "$leaks" ]; then
 	printf '%s\n' "$leaks" >&2
-	fail_after "kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") objects leaked by test_hmm (see hmm$SUFFIX.log)"
+	bail_out_after hmm-tests "kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") objects leaked by test_hmm (see hmm$SUFFIX.log)"
 else
 	echo "kmemleak: nothing from test_hmm after unload ($(grep -c '^unreferenced object' "$OUT/kmemleak$SUFFIX.txt") unrelated)"
 fi

@@ -33,12 +33,57 @@ run_ksft() {
 	run_tap "$bin" "$KSFT_DIR/$bin" "$@"
 }
 
-# bail_out BINARY REASON: record that BINARY could not be run at all, in
-# TAP, so the host counts it as a failure instead of a missing result.
+# The guest's TAP writers: the TAP the suite scripts write themselves
+# (not the test programs') comes from these.
+
+# bail_out NAME REASON: record that NAME could not be run at all, in TAP,
+# so the host counts it as a failure instead of a missing result.
 bail_out() {
 	printf 'TAP version 13\nBail out! %s\n' "$2" >"$OUT/$1$SUFFIX.tap"
 	echo 1 >"$OUT/$1$SUFFIX.rc"
 	echo "bail out: $1: $2" >&2
+}
+
+# bail_out_after NAME REASON: NAME ran, but a check after it failed:
+# append "Bail out!" to its TAP and fail it.
+bail_out_after() {
+	echo "Bail out! $2" >>"$OUT/$1$SUFFIX.tap"
+	echo 1 >"$OUT/$1$SUFFIX.rc"
+	echo "bail out after: $1: $2" >&2
+}
+
+# tap_note NAME TEXT: append a diagnostic line to NAME.tap.
+tap_note() {
+	echo "# $2" >>"$OUT/$1$SUFFIX.tap"
+}
+
+# tap_begin NAME: start NAME.tap, a TAP file of the suite's own checks;
+# tap_case NAME OK DESCRIPTION [DIAGNOSTIC] adds a case to it (OK is "ok",
+# or anything else for a failure); tap_end NAME writes its plan, and
+# NAME.rc: 1 if a case failed.
+tap_begin() {
+	echo "TAP version 13" >"$OUT/$1$SUFFIX.tap"
+}
+
+tap_case() {
+	local f=$OUT/$1$SUFFIX.tap n
+	n=$(grep -cE '^(not )?ok ' "$f") || true
+	n=$((n + 1))
+	if [ "$2" = ok ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; fi >>"$f"
+	[ -z "${4:-}" ] || printf '%s\n' "$4" | sed 's/^/# /' >>"$f"
+}
+
+tap_end() {
+	local f=$OUT/$1$SUFFIX.tap
+	echo "1..$(grep -cE '^(not )?ok ' "$f" || true)" >>"$f"
+	if grep -q '^not ok' "$f"; then echo 1; else echo 0; fi >"$OUT/$1$SUFFIX.rc"
+}
+
+# tap_line NAME OK DESCRIPTION [DIAGNOSTIC]: NAME.tap with that one case.
+tap_line() {
+	tap_begin "$1"
+	tap_case "$@"
+	tap_end "$1"
 }
 
 # mount_dax FS DEVICE: make FS on DEVICE (destroying it) and mount it with

@@ -18,17 +18,6 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 loop=${SUFFIX#.loop}
 [ -n "$loop" ] || loop=1
 
-# tap_line NAME OK DESCRIPTION [DIAGNOSTIC]: a one-case TAP file of our own.
-tap_line() {
-	{
-		printf 'TAP version 13\n1..1\n'
-		if [ "$2" = ok ]; then echo "ok 1 - $3"; else echo "not ok 1 - $3"; fi
-		[ -z "${4:-}" ] || printf '%s\n' "$4" | sed 's/^/# /'
-	} >"$OUT/$1$SUFFIX.tap"
-	[ "$2" = ok ]
-	echo $? >"$OUT/$1$SUFFIX.rc"
-}
-
 # fault_setup VALUE: let failslab and fail_page_alloc consider GFP_KERNEL
 # and order-0 allocations (fail-nth decides which call fails), quietly;
 # "restore" puts the defaults back.
