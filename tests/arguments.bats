@@ -69,13 +69,13 @@ expect_usage_error() {
 	[[ "$output" == *"is not a kernel source tree"* ]]
 }
 
-@test "configure-kernel refuses a missing EXTRA_CONFIGS fragment" {
+@test "configure-kernel refuses a missing config fragment" {
 	mkdir -p "$T/src/scripts/kconfig"
 	printf '#!/bin/sh\n' >"$T/src/scripts/kconfig/merge_config.sh"
 	chmod +x "$T/src/scripts/kconfig/merge_config.sh"
-	EXTRA_CONFIGS=$T/none.config run "$REPO/scripts/configure-kernel" "$T/src" "$T/obj"
+	run "$REPO/scripts/configure-kernel" "$T/src" "$T/obj" "$T/none.config"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"EXTRA_CONFIGS names $T/none.config"* ]]
+	[[ "$output" == *"no such config fragment: $T/none.config"* ]]
 }
 
 @test "summarize refuses a directory that holds no run" {
@@ -108,14 +108,18 @@ expect_usage_error() {
 	expect_usage_error
 }
 
-@test "run refuses RUN_OBJ without a tree, or one that is not configured" {
-	RUN_OBJ=$T/obj run "$REPO/scripts/run" baseline
+@test "run refuses an object directory without a tree, or one that is not configured" {
+	run "$REPO/scripts/run" baseline "$T/obj"
 	expect_usage_error
-	[[ "${lines[0]}" == *"RUN_OBJ needs RUN_SRC"* ]]
-	mkdir -p "$T/src" "$T/obj"
-	RUN_SRC=$T/src RUN_OBJ=$T/obj run "$REPO/scripts/run" baseline
+	[[ "${lines[0]}" == *"expects a run, and optionally SRC and OBJ"* ]]
+	mkdir -p "$T/obj"
+	run "$REPO/scripts/run" baseline "$T/src" "$T/obj"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"not a configured build directory"* ]]
+	[[ "$output" == *"$T/src is not a source tree"* ]]
+	mkdir -p "$T/src"
+	run "$REPO/scripts/run" baseline "$T/src" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$T/obj is not a configured build directory"* ]]
 }
 
 @test "boot-guest rejects bad sizes for the robust and bench suites" {
@@ -206,4 +210,14 @@ expect_usage_error() {
 	run "$REPO/scripts/compare-kernels"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no 6.12 measurements in $HMMDEVM_BUILD/results/compare/base-tests: run 'make compare' first"* ]]
+}
+
+@test "build-kselftests: a compiler warning is an error" {
+	mkdir -p "$T/src/tools/testing/selftests/mm" "$T/obj/usr/include/linux"
+	printf '%%:\n\t@echo "devmap-tests.c:1:2: warning: x may be used uninitialized"; touch $@\n' \
+		>"$T/src/tools/testing/selftests/mm/Makefile"
+	run "$REPO/scripts/build-kselftests" "$T/src" "$T/obj" devmap
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"built with compiler warnings"* ]]
+	[[ "$output" == *"devmap-tests.c:1:2: warning: x"* ]]
 }

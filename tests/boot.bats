@@ -71,6 +71,10 @@ echo "HMMDEVM: tests start"; echo "HMMDEVM: tests end"'
 	grep -qx 'LOOPS=3' "$T/res/plan"
 	grep -qx 'THP=never' "$T/res/plan"
 	grep -qx 'SPM_ADDR_DEV0=0x140000000' "$T/res/plan"
+	grep -qx 'ON_LEAK=fail' "$T/res/plan"
+	run "$REPO/scripts/boot-guest" --report-leaks "$T/obj" "$T/res"
+	[ "$status" -eq 0 ]
+	grep -qx 'ON_LEAK=report' "$T/res/plan"
 }
 
 @test "one CPU boots SeaBIOS; SMP=2 boots qboot, whose MP table lists both CPUs" {

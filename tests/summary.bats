@@ -81,6 +81,17 @@ tap() { printf '%s\n' "$@" >"$R/hmm-tests.tap"; echo "${RC:-0}" >"$R/hmm-tests.r
 	done
 }
 
+@test "kmemleak's note fails a run, unless boot-guest was told to report leaks" {
+	tap "1..1" "ok 1 hmm.a"
+	printf '[ 9.0] %s\n' "kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)" >"$R/dmesg.txt"
+	run "$REPO/scripts/summarize" "$R"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"kernel log has bug reports"*"suspected memory leak"* ]]
+	echo ON_LEAK=report >>"$R/plan"
+	run "$REPO/scripts/summarize" "$R"
+	[ "$status" -eq 0 ]
+}
+
 @test "the debug kernel's boot banners are not splats" {
 	tap "1..1" "ok 1 hmm.a"
 	printf '[ 0.0] %s\n' "rcu: 	RCU lockdep checking is enabled." \
