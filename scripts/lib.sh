@@ -163,6 +163,15 @@ format_series() {
 	"$REPO/scripts/format-series" "$@"
 }
 
+# KERNEL_BUGS: an extended regex for the kernel log lines that mean the
+# kernel hit a bug (summarize fails a run on them; vmtests-peer compares
+# them). Lockdep's reports open with "WARNING:" (circular or recursive
+# locking, inconsistent lock state, suspicious RCU usage) or "BUG:"; a
+# bare "lockdep" would match the debug kernel's boot banner ("RCU lockdep
+# checking is enabled"), so only its "turned off" note is added.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+KERNEL_BUGS='WARNING:|BUG:|Oops|KASAN:|kernel BUG|UBSAN:|general protection fault|Kernel panic|blocked for more than|unreferenced object|possible circular locking|lockdep is turned off'
+
 # tap_counts FILE NAME: "pass fail skip" of one TAP file; every case that
 # did not pass, a bail-out and results missing against the plan are also
 # written, prefixed with NAME, to fd 3 (which the caller must open).

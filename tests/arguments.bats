@@ -7,12 +7,6 @@ load helpers
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-expect_usage_error() {
-	[ "$status" -eq 2 ]
-	[[ "${lines[0]}" == "hmm-devm: "* ]]
-	[[ "$output" == *"usage:"* ]]
-}
-
 @test "run rejects an unknown run kind" {
 	run "$REPO/scripts/run" nonsense
 	expect_usage_error

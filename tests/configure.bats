@@ -30,13 +30,14 @@ KCONFIG
 teardown() { common_teardown; }
 
 # merge_reports SYM...: the stand-in merge_config.sh says that each SYM
-# asked for by a fragment is not in the final .config.
+# asked for by a fragment is not in the final .config (with 6.12's words,
+# or, with PREFIX='WARNING: ', with 7.3's).
 merge_reports() {
 	{
 		echo '#!/bin/bash'
 		echo 'echo "Using .config as base"'
 		for s in "$@"; do
-			echo "echo 'Value requested for $s not in final .config'"
+			echo "echo '${PREFIX:-}Value requested for $s not in final .config'"
 			echo "echo 'Requested value:  $s=y'"
 			echo "echo 'Actual value:     '"
 			echo "echo"
@@ -51,6 +52,14 @@ merge_reports() {
 	[ "$status" -eq 1 ]
 	[[ "${lines[-1]}" == "hmm-devm: configure-kernel: Kconfig refused option(s) asked for by the fragments: CONFIG_ZONE_DEVICE CONFIG_TRANSPARENT_HUGEPAGE"* ]]
 	[[ "$output" == *"Requested value:  CONFIG_ZONE_DEVICE=y"* ]]
+}
+
+@test "configure-kernel: 7.3's report, which opens with WARNING:, is read too" {
+	PREFIX='WARNING: ' merge_reports CONFIG_ZONE_DEVICE CONFIG_TEST_DEVMAP
+	run "$REPO/scripts/configure-kernel" "$T/src" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == *"by the fragments: CONFIG_ZONE_DEVICE (see"* ]]
+	[[ "$output" == *"CONFIG_TEST_DEVMAP is not defined in this tree; left out"* ]]
 }
 
 @test "configure-kernel: a refused choice entry (an indented config line) is an error" {

@@ -101,3 +101,11 @@ ksrc_series_setup() {
 	tiny_kernel_repo "$T/ksrc"
 	export KSRC=$T/ksrc
 }
+
+# expect_usage_error: the script refused its arguments: one line naming
+# what is wrong, its usage, exit status 2.
+expect_usage_error() {
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "hmm-devm: "* ]]
+	[[ "$output" == *"usage:"* ]]
+}
