@@ -34,6 +34,7 @@
 #include <sys/uio.h>
 
 #include "test_devmap_uapi.h"
+#include "progs.h"
 
 #define DEVMAP_DEV	"/dev/test_devmap"
 #define FILE_PAGES	16
@@ -55,14 +56,6 @@ static void usage(const char *prog)
 	fprintf(stderr, "usage: %s -o punch|truncate [-s SECONDS] [-t HOLDERS] DIR\n",
 		prog);
 	exit(2);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -200,8 +193,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	start = now();
-	while (now() - start < seconds) {
+	start = now_s();
+	while (now_s() - start < seconds) {
 		int ret = strcmp(op, "punch") ?
 			ftruncate(fd, 0) :
 			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -214,7 +207,7 @@ int main(int argc, char **argv)
 		done++;
 		refill(buf);
 	}
-	seconds = now() - start;
+	seconds = now_s() - start;
 
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < nholders; i++) {

@@ -11,7 +11,8 @@
  * Needs CONFIG_FAULT_INJECTION with failslab and fail_page_alloc, set up
  * to consider GFP_KERNEL and order-0 allocations (the guest's suite script
  * writes ignore-gfp-wait=N and min-order=0; fail-nth ignores probability).
- * Prints kselftest TAP, one line per scenario, and "# injected: N".
+ * Prints kselftest TAP (kselftest.h), one line per scenario, and
+ * "# injected: N", which check-debug sums.
  *
  * usage: devmap-faults [-n MAX_NTH]
  */
@@ -26,7 +27,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "test_devmap_uapi.h"
+#include "progs.h"
 
 #define DEVMAP_DEV	"/dev/test_devmap"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
@@ -84,11 +87,9 @@ static bool refcounts(char *buf, unsigned long npages, long long *refs,
 
 	*pinned = false;
 	for (i = 0; i < npages; i++) {
-		memset(&st, 0, sizeof(st));
-		st.addr = (uintptr_t)(buf + i * page_size);
-		if (ioctl(devfd, DEVMAP_IOC_PAGE_STATE, &st)) {
-			printf("# %s: page state of page %lu: %s\n", name, i,
-			       strerror(errno));
+		if (devmap_state(devfd, buf + i * page_size, &st)) {
+			ksft_print_msg("%s: page state of page %lu: %s\n", name,
+				       i, strerror(errno));
 			return false;
 		}
 		refs[i] = st.refcount;
@@ -113,8 +114,8 @@ static bool idle(char *buf, unsigned long npages, const long long *before,
 		return false;
 	for (i = 0; i < npages; i++) {
 		if (after[i] > before[i] || pinned) {
-			printf("# %s: page %lu has refcount %lld (%lld before), pinned %d after the hold\n",
-			       name, i, after[i], before[i], pinned);
+			ksft_print_msg("%s: page %lu has refcount %lld (%lld before), pinned %d after the hold\n",
+				       name, i, after[i], before[i], pinned);
 			return false;
 		}
 	}
@@ -124,16 +125,16 @@ static bool idle(char *buf, unsigned long npages, const long long *before,
 /* held: the first page carries the hold's reference (and pin). */
 static bool held(char *buf, const struct scenario *s)
 {
-	struct devmap_page_state st = { .addr = (uintptr_t)buf };
+	struct devmap_page_state st;
 	bool pin = s->flags & DEVMAP_HOLD_PIN;
 
-	if (ioctl(devfd, DEVMAP_IOC_PAGE_STATE, &st)) {
-		printf("# %s: page state: %s\n", s->name, strerror(errno));
+	if (devmap_state(devfd, buf, &st)) {
+		ksft_print_msg("%s: page state: %s\n", s->name, strerror(errno));
 		return false;
 	}
 	if (st.refcount < 2 || (pin && !st.maybe_dma_pinned)) {
-		printf("# %s: a hold that succeeded left refcount %lld, pinned %u\n",
-		       s->name, (long long)st.refcount, st.maybe_dma_pinned);
+		ksft_print_msg("%s: a hold that succeeded left refcount %lld, pinned %u\n",
+			       s->name, (long long)st.refcount, st.maybe_dma_pinned);
 		return false;
 	}
 	return true;
@@ -154,7 +155,7 @@ static int try_nth(const struct scenario *s, unsigned int nth)
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED) {
-		printf("# %s: mmap: %s\n", s->name, strerror(errno));
+		ksft_print_msg("%s: mmap: %s\n", s->name, strerror(errno));
 		return -1;
 	}
 	if (s->prefault) {
@@ -169,7 +170,7 @@ static int try_nth(const struct scenario *s, unsigned int nth)
 	h.flags = s->flags;
 
 	if (arm(nth)) {
-		printf("# cannot write %s: %s\n", FAIL_NTH, strerror(errno));
+		ksft_print_msg("cannot write %s: %s\n", FAIL_NTH, strerror(errno));
 		munmap(buf, len);
 		return -1;
 	}
@@ -182,8 +183,8 @@ static int try_nth(const struct scenario *s, unsigned int nth)
 		/* Nothing failed: every fallible call of the hold is covered. */
 		ret = ret ? -1 : 1;
 		if (ret < 0)
-			printf("# %s: hold with no failure injected: %s\n",
-			       s->name, strerror(err));
+			ksft_print_msg("%s: hold with no failure injected: %s\n",
+				       s->name, strerror(err));
 	} else if (ret == 0) {
 		/* Absorbed by a fallback: the hold must be a real one. */
 		absorbed++;
@@ -194,16 +195,16 @@ static int try_nth(const struct scenario *s, unsigned int nth)
 		errnos++;
 		ret = 0;
 		if (err != ENOMEM && err != EFAULT) {
-			printf("# %s: failure %u returned %s, not ENOMEM or EFAULT\n",
-			       s->name, nth, strerror(err));
+			ksft_print_msg("%s: failure %u returned %s, not ENOMEM or EFAULT\n",
+				       s->name, nth, strerror(err));
 			ret = -1;
 		}
 	}
 	if (h.id) {
 		rel.id = h.id;
 		if (ioctl(devfd, DEVMAP_IOC_RELEASE, &rel)) {
-			printf("# %s: release after failure %u: %s\n", s->name,
-			       nth, strerror(errno));
+			ksft_print_msg("%s: release after failure %u: %s\n",
+				       s->name, nth, strerror(errno));
 			ret = -1;
 		}
 	}
@@ -224,12 +225,13 @@ static bool run_scenario(const struct scenario *s, unsigned int max_nth)
 		if (ret < 0)
 			return false;
 		if (ret > 0) {
-			printf("# %s: %lu failures injected before a clean hold\n",
-			       s->name, injected - before);
+			ksft_print_msg("%s: %lu failures injected before a clean hold\n",
+				       s->name, injected - before);
 			return injected > before;
 		}
 	}
-	printf("# %s: still failing after %u injections\n", s->name, max_nth);
+	ksft_print_msg("%s: still failing after %u injections\n", s->name,
+		       max_nth);
 	return false;
 }
 
@@ -243,38 +245,30 @@ static void usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	unsigned int i, max_nth = 200, n = sizeof(scenarios) / sizeof(scenarios[0]);
-	int opt, bad = 0;
-	char *end;
+	long max_nth = 200;
+	unsigned int i;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
-		if (opt != 'n')
-			usage(argv[0]);
-		max_nth = strtoul(optarg, &end, 10);
-		if (*end || !max_nth || max_nth > 100000)
+		if (opt != 'n' || !parse_long(optarg, 1, 100000, &max_nth))
 			usage(argv[0]);
 	}
 	if (optind != argc)
 		usage(argv[0]);
 	page_size = sysconf(_SC_PAGESIZE);
 
-	printf("TAP version 13\n");
+	ksft_print_header();
 	devfd = open(DEVMAP_DEV, O_RDWR);
 	nthfd = open(FAIL_NTH, O_RDWR);
-	if (devfd < 0 || nthfd < 0) {
-		printf("Bail out! cannot open %s: %s (test_devmap loaded? CONFIG_FAULT_INJECTION?)\n",
-		       devfd < 0 ? DEVMAP_DEV : FAIL_NTH, strerror(errno));
-		return 1;
-	}
-	printf("1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		bool ok = run_scenario(&scenarios[i], max_nth);
-
-		printf("%s %u - %s: every injected failure ends in an errno or a working hold\n",
-		       ok ? "ok" : "not ok", i + 1, scenarios[i].name);
-		bad += !ok;
-	}
-	printf("# injected: %lu (%lu returned an errno, %lu absorbed by a fallback)\n",
-	       injected, errnos, absorbed);
-	return bad ? 1 : 0;
+	if (devfd < 0 || nthfd < 0)
+		ksft_exit_fail_msg("cannot open %s: %s (test_devmap loaded? CONFIG_FAULT_INJECTION?)\n",
+				   devfd < 0 ? DEVMAP_DEV : FAIL_NTH, strerror(errno));
+	ksft_set_plan(ARRAY_SIZE(scenarios));
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		ksft_test_result(run_scenario(&scenarios[i], max_nth),
+				 "%s: every injected failure ends in an errno or a working hold\n",
+				 scenarios[i].name);
+	ksft_print_msg("injected: %lu (%lu returned an errno, %lu absorbed by a fallback)\n",
+		       injected, errnos, absorbed);
+	ksft_finished();
 }

@@ -24,11 +24,14 @@
  * mapping, that every page is idle again, and that a truncate to zero goes
  * through.
  *
- * Output is kselftest TAP on stdout: one "ok"/"not ok" line per check,
- * with "# " lines for the seed, the counts and each failure. Exit status 0
- * if every check passed, 1 otherwise, 2 on bad arguments.
+ * Output is kselftest TAP on stdout (kselftest.h): one "ok"/"not ok" line
+ * per check, with "# " lines for the seed, the counts and each failure. A
+ * hang is "not ok 1" (the first check) with the stuck threads, then
+ * "Bail out!". Exit status 0 if every check passed, 1 otherwise, 2 on bad
+ * arguments.
  *
- * Build against the kernel under test: gcc -O2 -pthread -I$KSRC/lib ...
+ * Build against the kernel under test:
+ * gcc -O2 -pthread -I$KSRC/lib -I$KSRC/tools/testing/selftests ...
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,8 +51,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "progs.h"
+#include "kselftest.h"
 #include "test_devmap_uapi.h"
+#include "progs.h"
 
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX		0x00200000
@@ -73,6 +77,7 @@ _Static_assert(MAX_RANGE <= DEVMAP_MAX_PAGES, "a hold must fit the driver");
 
 #define MIN(a, b)		((a) < (b) ? (a) : (b))
 
+/* CHECK_HANG comes first: a hang is reported before any other check ran. */
 enum check {
 	CHECK_HANG,
 	CHECK_FILE_OPS,
@@ -85,6 +90,7 @@ enum check {
 	CHECK_TRUNCATE,
 	NR_CHECKS
 };
+_Static_assert(CHECK_HANG == 0, "check_stuck() reports the hang as result 1");
 
 static const char *const check_desc[NR_CHECKS] = {
 	[CHECK_HANG]	 = "no thread stuck in one call for 30 s",
@@ -167,18 +173,10 @@ struct worker {
 	atomic_llong since;
 };
 
-/* splitmix64's output function: a good 64-bit mix, and 0 only for 0. */
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A uniform choice in [0, n) from a thread's own generator (splitmix64). */
 static long rnd(uint64_t *state, long n)
 {
-	*state += 0x9e3779b97f4a7c15ULL;
+	*state += SPLITMIX64_GAMMA;
 	return mix64(*state) % n;
 }
 
@@ -222,35 +220,35 @@ static void print_failures(enum check c)
 	long i, n = failures[c].count;
 
 	for (i = 0; i < n && i < MAX_REPORTS; i++)
-		printf("# %s\n", failures[c].msg[i]);
+		ksft_print_msg("%s\n", failures[c].msg[i]);
 	if (n > MAX_REPORTS)
-		printf("# ... and %ld more\n", n - MAX_REPORTS);
+		ksft_print_msg("... and %ld more\n", n - MAX_REPORTS);
 }
 
-/* Print check @c's TAP line and its failures; true if it passed. */
-static bool report(enum check c)
+/*
+ * Print the TAP line of check @c, then its failures. The checks are
+ * reported in enum order: kselftest.h numbers the lines itself.
+ */
+static void report(enum check c)
 {
-	bool ok = !failures[c].count;
-
-	printf("%s %d %s\n", ok ? "ok" : "not ok", c + 1, check_desc[c]);
+	ksft_test_result(!failures[c].count, "%s\n", check_desc[c]);
 	print_failures(c);
-	return ok;
 }
 
+/* "# holds N" is summed over loops by check-debug. */
 static void print_stats(double secs)
 {
-	printf("# ran %.1f s, seed %llu\n", secs, (unsigned long long)seed);
-	printf("# holds %ld (pins %ld, with write %ld), releases %ld\n",
-	       stats.holds, stats.pins, stats.write_holds, stats.releases);
-	printf("# holds failing with EFAULT at or across EOF (legitimate) %ld\n",
-	       stats.eof_failures);
-	printf("# unexpected holds: EFAULT inside EOF %ld, other errors %ld, success beyond EOF %ld\n",
-	       stats.efault_inside, stats.other_errors, stats.success_beyond);
-	printf("# truncates and hole punches still waiting for a write hold on their pages at its release: %ld\n",
-	       stats.waited);
-	printf("# file operations: truncates %ld, extends %ld, hole punches %ld, pwrites %ld\n",
-	       stats.truncates, stats.extends, stats.punches, stats.writes);
-	fflush(stdout);
+	ksft_print_msg("ran %.1f s, seed %llu\n", secs, (unsigned long long)seed);
+	ksft_print_msg("holds %ld (pins %ld, with write %ld), releases %ld\n",
+		       stats.holds, stats.pins, stats.write_holds, stats.releases);
+	ksft_print_msg("holds failing with EFAULT at or across EOF (legitimate) %ld\n",
+		       stats.eof_failures);
+	ksft_print_msg("unexpected holds: EFAULT inside EOF %ld, other errors %ld, success beyond EOF %ld\n",
+		       stats.efault_inside, stats.other_errors, stats.success_beyond);
+	ksft_print_msg("truncates and hole punches still waiting for a write hold on their pages at its release: %ld\n",
+		       stats.waited);
+	ksft_print_msg("file operations: truncates %ld, extends %ld, hole punches %ld, pwrites %ld\n",
+		       stats.truncates, stats.extends, stats.punches, stats.writes);
 }
 
 static void set_doing(struct worker *w, const char *what, long first, long end)
@@ -268,22 +266,7 @@ static void worker_exit(struct worker *w)
 	atomic_fetch_sub(&running, 1);
 }
 
-/* test_devmap ioctls on pages of the mapping; 0 or -errno. */
-static int devmap_hold(int devfd, long first, long n, unsigned int flags,
-		       uint32_t *id)
-{
-	struct devmap_hold h = {
-		.addr = (uintptr_t)(map + first * page_size),
-		.npages = n,
-		.flags = flags,
-	};
-
-	if (ioctl(devfd, DEVMAP_IOC_HOLD, &h))
-		return -errno;
-	*id = h.id;
-	return 0;
-}
-
+/* Release hold @id of test_devmap file @devfd; 0 or -errno. */
 static int devmap_release(int devfd, uint32_t id)
 {
 	struct devmap_release r = { .id = id };
@@ -291,11 +274,10 @@ static int devmap_release(int devfd, uint32_t id)
 	return ioctl(devfd, DEVMAP_IOC_RELEASE, &r) ? -errno : 0;
 }
 
-static int devmap_state(int devfd, long pg, struct devmap_page_state *ps)
+/* Page @pg of the mapping. */
+static char *map_page(long pg)
 {
-	memset(ps, 0, sizeof(*ps));
-	ps->addr = (uintptr_t)(map + pg * page_size);
-	return ioctl(devfd, DEVMAP_IOC_PAGE_STATE, ps) ? -errno : 0;
+	return map + pg * page_size;
 }
 
 static const char *hold_kind(unsigned int flags)
@@ -533,7 +515,7 @@ static int take_hold(struct worker *w, long first, long end,
 	int ret;
 
 	set_doing(w, "DEVMAP_IOC_HOLD", first, end);
-	ret = devmap_hold(w->devfd, first, end - first, flags, id);
+	ret = devmap_hold(w->devfd, map_page(first), end - first, flags, id);
 	if (seq & 1 || atomic_load(&eof_seq) != seq)
 		eof = -1;
 	if (ret) {
@@ -653,7 +635,9 @@ static void *holder_run(void *arg)
 /*
  * A thread in one call for HANG_MS is stuck, most likely a truncate or
  * hole punch that missed its wakeup. It sleeps in the kernel and cannot be
- * stopped or joined: say where everyone is stuck, and exit.
+ * stopped or joined: say where everyone is stuck, and exit. No check has
+ * been reported yet, so the hang is result 1 (CHECK_HANG) and the TAP
+ * stays in order; the plan's other results are missing, for a bail-out.
  */
 static void check_stuck(struct worker *workers, int nr, double secs)
 {
@@ -669,10 +653,9 @@ static void check_stuck(struct worker *workers, int nr, double secs)
 		if (!doing || t - since < HANG_MS)
 			continue;
 		if (!stuck++)
-			printf("not ok %d %s\n", CHECK_HANG + 1,
-			       check_desc[CHECK_HANG]);
-		printf("# %s %d stuck for %lld s in %s", w->role, w->idx,
-		       (t - since) / 1000, doing);
+			ksft_test_result_fail("%s\n", check_desc[CHECK_HANG]);
+		ksft_print_msg("%s %d stuck for %lld s in %s", w->role, w->idx,
+			       (t - since) / 1000, doing);
 		if (atomic_load(&w->end) > atomic_load(&w->first))
 			printf(", pages [%ld, %ld)", atomic_load(&w->first),
 			       atomic_load(&w->end));
@@ -685,15 +668,14 @@ static void check_stuck(struct worker *workers, int nr, double secs)
 	for (i = 0; i < NR_CHECKS; i++) {
 		if (!failures[i].count)
 			continue;
-		printf("# before that, this failed: %s\n", check_desc[i]);
+		ksft_print_msg("before that, this failed: %s\n", check_desc[i]);
 		print_failures(i);
 	}
 	pthread_mutex_unlock(&failures_lock);
 	print_stats(secs);
-	printf("Bail out! a thread is stuck in the kernel and cannot be stopped; %s is left in place\n",
-	       file_path);
-	fflush(stdout);
-	_exit(1);
+	/* Not bail_out(): unlink() would wait for the stuck call's inode lock. */
+	ksft_exit_fail_msg("a thread is stuck in the kernel and cannot be stopped; %s is left in place\n",
+			   file_path);
 }
 
 /* Run until @seconds are up and every thread has stopped. */
@@ -709,20 +691,19 @@ static void watch(struct worker *workers, int nr, int seconds)
 	}
 }
 
+/* The setup failed: remove the file, if there is one yet, and bail out. */
 __attribute__((format(printf, 1, 2), noreturn))
 static void bail_out(const char *fmt, ...)
 {
+	char why[PATH_MAX + 256];
 	va_list ap;
 
-	printf("Bail out! ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 	if (file_fd >= 0)
 		unlink(file_path);
-	exit(1);
+	ksft_exit_fail_msg("%s\n", why);
 }
 
 /* Write generation 1 to every page, so the run starts on allocated blocks. */
@@ -893,11 +874,11 @@ static void read_idle_refcount(int devfd)
 	int ret;
 
 	*p = *p;
-	ret = devmap_state(devfd, 0, &ps);
+	ret = devmap_state(devfd, map_page(0), &ps);
 	if (ret)
 		bail_out("DEVMAP_IOC_PAGE_STATE on page 0: %s", strerror(-ret));
 	idle_refcount = ps.refcount;
-	printf("# idle fsdax page refcount: %lld\n", idle_refcount);
+	ksft_print_msg("idle fsdax page refcount: %lld\n", idle_refcount);
 }
 
 /*
@@ -915,9 +896,9 @@ static void check_idle(int devfd, long pages)
 	int ret;
 
 	for (pg = 0; pg < pages; pg++) {
-		p = map + pg * page_size;
+		p = map_page(pg);
 		*p = *p;
-		ret = devmap_state(devfd, pg, &ps);
+		ret = devmap_state(devfd, map_page(pg), &ps);
 		if (ret)
 			fail(CHECK_IDLE, "page %ld: DEVMAP_IOC_PAGE_STATE: %s",
 			     pg, strerror(-ret));
@@ -998,18 +979,6 @@ static void usage(const char *prog)
 	exit(2);
 }
 
-static long parse_num(const char *prog, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		usage(prog);
-	return v;
-}
-
 static uint64_t default_seed(void)
 {
 	struct timespec ts;
@@ -1021,9 +990,9 @@ static uint64_t default_seed(void)
 int main(int argc, char **argv)
 {
 	static struct worker workers[MAX_HOLDERS + MUTATORS];
-	int opt, c, devfd, seconds = 20;
+	long seconds = 20, holders = nr_holders;
+	int opt, c, devfd;
 	long long start;
-	bool ok = true;
 	char *end;
 
 	page_size = sysconf(_SC_PAGESIZE);
@@ -1031,7 +1000,8 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "t:s:j:")) != -1) {
 		switch (opt) {
 		case 't':
-			seconds = parse_num(argv[0], optarg, 1, MAX_SECONDS);
+			if (!parse_long(optarg, 1, MAX_SECONDS, &seconds))
+				usage(argv[0]);
 			break;
 		case 's':
 			errno = 0;
@@ -1040,7 +1010,8 @@ int main(int argc, char **argv)
 				usage(argv[0]);
 			break;
 		case 'j':
-			nr_holders = parse_num(argv[0], optarg, 1, MAX_HOLDERS);
+			if (!parse_long(optarg, 1, MAX_HOLDERS, &holders))
+				usage(argv[0]);
 			break;
 		default:
 			usage(argv[0]);
@@ -1048,18 +1019,17 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage(argv[0]);
+	nr_holders = holders;
 
-	printf("TAP version 13\n");
-	printf("# devmap-stress: seed %llu (-s repeats the choices and data, not the timing), %d s, %d holders, %d mutators\n",
-	       (unsigned long long)seed, seconds, nr_holders, MUTATORS);
-	fflush(stdout);
+	ksft_print_header();
+	ksft_print_msg("devmap-stress: seed %llu (-s repeats the choices and data, not the timing), %ld s, %d holders, %d mutators\n",
+		       (unsigned long long)seed, seconds, nr_holders, MUTATORS);
 	setup_file(argv[optind]);
 	devfd = open_devmap();
 	read_idle_refcount(devfd);
 	init_workers(workers);
-	printf("# %s: %d pages of %ld bytes\n", file_path, NPAGES, page_size);
-	printf("1..%d\n", NR_CHECKS);
-	fflush(stdout);
+	ksft_print_msg("%s: %d pages of %ld bytes\n", file_path, NPAGES, page_size);
+	ksft_set_plan(NR_CHECKS);
 
 	start = now_ms();
 	start_workers(workers);
@@ -1073,8 +1043,7 @@ int main(int argc, char **argv)
 		unlink(file_path);
 	}
 	for (c = 0; c < NR_CHECKS; c++)
-		ok &= report(c);
-	fflush(stdout);
+		report(c);
 	close(devfd);
-	return ok ? 0 : 1;
+	ksft_finished();
 }

@@ -28,39 +28,15 @@
 #include <unistd.h>
 
 #include "test_hmm_uapi.h"
+#include "progs.h"
 
 #define MAX_REPS 1000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
-}
-
-/* dmirror: one ioctl, retried on EINTR; the pages it moved, or -errno. */
-static long dmirror(int fd, unsigned long req, void *addr, void *mirror,
-		    unsigned long npages)
-{
-	struct hmm_dmirror_cmd cmd = {
-		.addr = (uintptr_t)addr,
-		.ptr = (uintptr_t)mirror,
-		.npages = npages,
-	};
-
-	while (ioctl(fd, req, &cmd)) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	return cmd.cpages;
 }
 
 static void report(unsigned long kb, const char *dir, double *mbps, int reps)
@@ -96,18 +72,18 @@ static int bench_size(int fd, unsigned long kb, int reps, long page)
 		for (i = 0; i < size; i++)
 			buf[i] = (unsigned char)(i * 7 + r);
 
-		t = now();
+		t = now_s();
 		moved = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, mirror, npages);
-		to_dev[r] = mb / (now() - t);
+		to_dev[r] = mb / (now_s() - t);
 		if (moved != (long)npages) {
 			fprintf(stderr, "%lu KiB to device: %ld of %lu pages moved\n",
 				kb, moved, npages);
 			return 1;
 		}
 
-		t = now();
+		t = now_s();
 		moved = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_SYS, buf, mirror, npages);
-		to_sys[r] = mb / (now() - t);
+		to_sys[r] = mb / (now_s() - t);
 		if (moved != (long)npages) {
 			fprintf(stderr, "%lu KiB to system: %ld of %lu pages moved\n",
 				kb, moved, npages);

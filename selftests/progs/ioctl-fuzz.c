@@ -32,8 +32,9 @@
  * same SEED replays the same calls on a device, alone or among others,
  * as long as the kernel answers them the same.
  * Sizes that would only make the kernel busy are kept out (see hmm_bound()),
- * so that 5000 calls take seconds. Output is TAP; "# " lines count calls,
- * successes and errnos, and show the first mismatch of a failed check.
+ * so that 5000 calls take seconds. Output is kselftest TAP (kselftest.h);
+ * "# " lines count calls, successes and errnos, and show the first
+ * mismatch of a failed check.
  *
  *   ioctl-fuzz [-E] [-s SEED] [-n CALLS] DEVICE...
  *
@@ -43,7 +44,8 @@
  * passed, 1 a check failed or a device is missing or unusable, 2 bad
  * arguments.
  *
- * Build: gcc -O2 -Wall -Wextra -Werror -pthread -I$KSRC/lib -o ... this.c
+ * Build: gcc -O2 -Wall -Wextra -Werror -pthread -I$KSRC/lib \
+ *	-I$KSRC/tools/testing/selftests -o ... this.c
  * It includes both drivers' uapi headers, so build-progs leaves it out of
  * a tree without test_devmap (the unpatched base).
  */
@@ -64,8 +66,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "test_devmap_uapi.h"
 #include "test_hmm_uapi.h"
+#include "progs.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23
@@ -74,7 +78,6 @@
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
 
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 /*
  * Sets of errnos are 64-bit masks, BIT(0) standing for success.  The one
  * errno above 62 a driver here returns, EOPNOTSUPP, takes bit 63 (ENOSR,
@@ -132,13 +135,10 @@ static bool chance(unsigned int per_mille)
 	return rnd(1000) < per_mille;
 }
 
-/* splitmix64's finalizer: turns a seed or an address into random bits. */
-static uint64_t mix64(uint64_t x)
+/* splitmix64's step and mix: turns a seed or an address into random bits. */
+static uint64_t hash64(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
+	return mix64(x + SPLITMIX64_GAMMA);
 }
 
 /*
@@ -335,7 +335,7 @@ static bool in_scratch(uint64_t p, uint64_t len)
 /* The data of the arena page at a: its words count up from a hash of a. */
 static void make_pattern(uint64_t *w, uint64_t a)
 {
-	uint64_t t = mix64(a ^ tag_salt);
+	uint64_t t = hash64(a ^ tag_salt);
 	long i;
 
 	for (i = 0; i < page / 8; i++)
@@ -404,24 +404,12 @@ static void region_unmap(struct region *r)
 	r->gen++;
 }
 
-static void bail_out(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(1);
-}
-
 static int memfd_of(const char *name, unsigned int pages)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);
 
 	if (fd < 0 || ftruncate(fd, (off_t)pages * page))
-		bail_out("memfd %s: %s", name, strerror(errno));
+		ksft_exit_fail_msg("memfd %s: %s\n", name, strerror(errno));
 	return fd;
 }
 
@@ -436,7 +424,8 @@ static void arena_setup(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	page_region = malloc(arena_pages);
 	if (arena == MAP_FAILED || !page_region)
-		bail_out("cannot reserve %zu pages for the arena", arena_pages);
+		ksft_exit_fail_msg("cannot reserve %zu pages for the arena\n",
+				   arena_pages);
 	shm_fd = memfd_of("ioctl-fuzz-shm", SHM_PAGES);
 	args_fd = memfd_of("ioctl-fuzz-args", ARGS_PAGES);
 
@@ -452,7 +441,8 @@ static void arena_setup(void)
 		if (r->backing == B_HOLE)
 			munmap(r->start, (size_t)r->pages * page);
 		else if (region_map(r, false))
-			bail_out("cannot map %s: %s", r->name, strerror(errno));
+			ksft_exit_fail_msg("cannot map %s: %s\n", r->name,
+					   strerror(errno));
 	}
 }
 
@@ -703,14 +693,18 @@ static const char *describe_addr(uint64_t a)
 
 /*
  * A crash is reported as the "no crash" check failing, with the call it
- * happened in: the line is made before each call, the handler only writes.
+ * happened in: the line is made before each call, the handler only writes
+ * it, with write(2): stdio is not async-signal-safe. It is the device's
+ * first result, and kselftest.h has printed none of the device's yet, so
+ * f->tap is the number kselftest.h would give it. Complete lines printed
+ * before are out already: stdout is line-buffered (ksft_print_header()).
  */
 static char crash_line[768];
 
 static void crash_note(const struct fuzz *f, const char *fmt, ...)
 {
 	int n = snprintf(crash_line, sizeof(crash_line),
-			 "not ok %d - %s: no crash # %s, ", f->tap, f->path,
+			 "not ok %d %s: no crash # %s, ", f->tap, f->path,
 			 where(f));
 	va_list ap;
 
@@ -771,7 +765,7 @@ static int open_dev(const char *path)
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		bail_out("%s: %s", path, strerror(errno));
+		ksft_exit_fail_msg("%s: %s\n", path, strerror(errno));
 	return fd;
 }
 
@@ -1432,12 +1426,14 @@ static void devmap_setup(struct fuzz *f)
 	for (i = 0; i <= R_RO; i++) {
 		err = observe(f, addr_of(regions[i].start), &st);
 		if (err)
-			bail_out("%s: PAGE_STATE of %s: %s", f->path,
-				 regions[i].name, strerror(err));
+			ksft_exit_fail_msg("%s: PAGE_STATE of %s: %s\n",
+					   f->path, regions[i].name,
+					   strerror(err));
 		regions[i].idle = st.refcount;
 	}
-	printf("# %s: idle refcounts: anon %lld, shm %lld, ro %lld\n", f->path,
-	       regions[R_ANON].idle, regions[R_SHM].idle, regions[R_RO].idle);
+	ksft_print_msg("%s: idle refcounts: anon %lld, shm %lld, ro %lld\n",
+		       f->path, regions[R_ANON].idle, regions[R_SHM].idle,
+		       regions[R_RO].idle);
 }
 
 /* Calls that exercise every check once, whatever the random ones do. */
@@ -2012,8 +2008,8 @@ static void hmm_put_on_device(struct fuzz *f)
 	if (!r) {
 		r = &regions[R_ANON];
 		if (region_map(r, true))
-			bail_out("cannot map %s again: %s", r->name,
-				 strerror(errno));
+			ksft_exit_fail_msg("cannot map %s again: %s\n",
+					   r->name, strerror(errno));
 		f->remaps++;
 	}
 	/*
@@ -2021,7 +2017,8 @@ static void hmm_put_on_device(struct fuzz *f)
 	 * migrated: faulting the region in ends that access first.
 	 */
 	if (populate(r))
-		bail_out("cannot fault %s in: %s", r->name, strerror(errno));
+		ksft_exit_fail_msg("cannot fault %s in: %s\n", r->name,
+				   strerror(errno));
 	err = hmm_direct(f, HMM_DMIRROR_MIGRATE_TO_DEV, addr_of(r->start),
 			 r->pages);
 	n = device_pages(f, r);
@@ -2192,7 +2189,8 @@ static void toggle_region(struct fuzz *f)
 	}
 	/* Nothing else maps at a free place of ours: it must be free. */
 	if (region_map(r, true))
-		bail_out("cannot map %s again: %s", r->name, strerror(errno));
+		ksft_exit_fail_msg("cannot map %s again: %s\n", r->name,
+				   strerror(errno));
 	f->remaps++;
 }
 
@@ -2230,49 +2228,53 @@ static void print_stats(const struct fuzz *f)
 	unsigned int i;
 
 	/* "# calls: N" is summed over devices and loops by check-debug. */
-	printf("# calls: %lu (%s, %s: %lu random, %lu fixed; %lu succeeded)\n",
-	       f->calls + f->fixed, f->path, f->kind->name, f->calls, f->fixed,
-	       f->ok);
-	printf("# %s: results:", f->path);
+	ksft_print_msg("calls: %lu (%s, %s: %lu random, %lu fixed; %lu succeeded)\n",
+		       f->calls + f->fixed, f->path, f->kind->name, f->calls,
+		       f->fixed, f->ok);
+	ksft_print_msg("%s: results:", f->path);
 	for (i = 0; i < NR_ERRNO; i++)
 		if (f->errs[i])
 			printf(" %s %lu", errname(i), f->errs[i]);
-	printf("\n# %s: calls (succeeded):", f->path);
+	printf("\n");
+	ksft_print_msg("%s: calls (succeeded):", f->path);
 	for (i = 0; i <= f->kind->nr_ops; i++)
 		printf(" %s %lu (%lu)",
 		       i < f->kind->nr_ops ? f->kind->ops[i].name : "other",
 		       f->op_calls[i], f->op_ok[i]);
-	printf("\n# %s: %lu reopens, %lu unmaps, %lu remaps, %lu touches\n",
-	       f->path, f->reopens, f->unmaps, f->remaps, f->touches);
+	printf("\n");
+	ksft_print_msg("%s: %lu reopens, %lu unmaps, %lu remaps, %lu touches\n",
+		       f->path, f->reopens, f->unmaps, f->remaps, f->touches);
 }
 
-/* The TAP lines of a device; whether all passed. */
-static bool report(const struct fuzz *f)
+/*
+ * The TAP lines of a device, in the order of its checks, which crash_note()
+ * counts on for the first one.
+ */
+static void report(const struct fuzz *f)
 {
 	const struct kind *k = f->kind;
-	int tap = f->tap;
-	bool all = true;
+	char tail[64];
 	unsigned int i;
 
 	print_stats(f);
-	printf("ok %d - %s: %lu random calls, no crash\n", tap++, f->path,
-	       f->calls);
+	ksft_test_result_pass("%s: %lu random calls, no crash\n", f->path,
+			      f->calls);
 	for (i = C_CRASH + 1; i < NR_CHECKS; i++) {
 		const struct check *ch = &f->check[i];
-		bool ok = ch->n && !ch->bad;
 
 		if (!k->checks[i].what)
 			continue;
-		all &= ok;
-		printf("%sok %d - %s: %s (%lu %s", ok ? "" : "not ", tap++,
-		       f->path, k->checks[i].what, ch->n, k->checks[i].unit);
 		if (ch->bad)
-			printf(", %lu failed)\n# first: %s\n", ch->bad,
-			       ch->first);
+			snprintf(tail, sizeof(tail), ", %lu failed)", ch->bad);
 		else
-			printf(")%s\n", ch->n ? "" : " # never exercised");
+			snprintf(tail, sizeof(tail), ")%s",
+				 ch->n ? "" : " # never exercised");
+		ksft_test_result(ch->n && !ch->bad, "%s: %s (%lu %s%s\n",
+				 f->path, k->checks[i].what, ch->n,
+				 k->checks[i].unit, tail);
+		if (ch->bad)
+			ksft_print_msg("first: %s\n", ch->first);
 	}
-	return all;
 }
 
 static uint64_t fnv1a(const char *s)
@@ -2284,21 +2286,20 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
-static bool fuzz_device(const char *path, const struct kind *k,
-			uint64_t seed, unsigned long calls, int tap)
+static void fuzz_device(const char *path, const struct kind *k,
+			uint64_t seed, unsigned long calls)
 {
 	static struct fuzz fz;
 	struct fuzz *f = &fz;
 	unsigned long i;
-	bool ok;
 
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->kind = k;
 	f->calls = calls;
-	f->tap = tap;
+	f->tap = ksft_test_num() + 1;
 	f->obs = -1;
-	rng_state = mix64(seed ^ fnv1a(path)) ?: 1;
+	rng_state = hash64(seed ^ fnv1a(path)) ?: 1;
 	tag_salt = rnd64();
 
 	crash_note(f, "setting up");
@@ -2318,12 +2319,11 @@ static bool fuzz_device(const char *path, const struct kind *k,
 	f->final = true;
 	k->close_check(f, true);
 
-	ok = report(f);
+	report(f);
 	close(f->fd);
 	if (f->obs >= 0)
 		close(f->obs);
 	arena_teardown();
-	return ok;
 }
 
 static void usage(const char *prog)
@@ -2343,9 +2343,8 @@ int main(int argc, char **argv)
 {
 	const struct kind *kinds[64];
 	unsigned long long seed = DEFAULT_SEED;
-	unsigned long calls = DEFAULT_CALLS;
-	int opt, i, fd, ndev, tap = 1, plan = 0;
-	bool ok = true;
+	long calls = DEFAULT_CALLS;
+	int opt, i, fd, ndev, plan = 0;
 	char *end;
 
 	while ((opt = getopt(argc, argv, "s:n:E")) != -1) {
@@ -2362,10 +2361,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			errno = 0;
-			calls = strtoul(optarg, &end, 10);
-			if (errno || !*optarg || *end || *optarg == '-' ||
-			    calls > MAX_CALLS) {
+			if (!parse_long(optarg, 0, MAX_CALLS, &calls)) {
 				fprintf(stderr, "bad CALLS '%s'\n", optarg);
 				usage(argv[0]);
 			}
@@ -2378,12 +2374,11 @@ int main(int argc, char **argv)
 	if (ndev < 1 || ndev > (int)ARRAY_SIZE(kinds))
 		usage(argv[0]);
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	page = sysconf(_SC_PAGESIZE);
 	page_shift = __builtin_ctzl(page);
 	pattern = malloc(page);
 
-	printf("TAP version 13\n");
+	ksft_print_header();
 	for (i = 0; i < ndev; i++) {
 		const char *path = argv[optind + i];
 
@@ -2391,23 +2386,21 @@ int main(int argc, char **argv)
 		kinds[i] = kind_of(path, fd);
 		close(fd);
 		if (!kinds[i])
-			bail_out("%s is neither test_devmap nor hmm_dmirror",
-				 path);
+			ksft_exit_fail_msg("%s is neither test_devmap nor hmm_dmirror\n",
+					   path);
 		plan += nr_checks(kinds[i]);
 	}
-	printf("1..%d\n", plan);
-	printf("# seed %llu, %lu random calls per device; replay: %s%s -s %llu -n %lu",
-	       seed, calls, argv[0], no_random_exclusive ? " -E" : "", seed,
-	       calls);
+	ksft_set_plan(plan);
+	ksft_print_msg("seed %llu, %ld random calls per device; replay: %s%s -s %llu -n %ld",
+		       seed, calls, argv[0], no_random_exclusive ? " -E" : "",
+		       seed, calls);
 	for (i = optind; i < argc; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
 
 	catch_crashes();
 	stay_on_one_cpu();
-	for (i = 0; i < ndev; i++) {
-		ok &= fuzz_device(argv[optind + i], kinds[i], seed, calls, tap);
-		tap += nr_checks(kinds[i]);
-	}
-	return ok ? 0 : 1;
+	for (i = 0; i < ndev; i++)
+		fuzz_device(argv[optind + i], kinds[i], seed, calls);
+	ksft_finished();
 }

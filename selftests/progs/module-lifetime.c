@@ -37,15 +37,17 @@
  * cannot be loaded or unloaded between rounds, or a missing device node is
  * a "Bail out!". The modules are left unloaded at the end.
  *
- * Output is kselftest TAP on stdout: 12 "ok"/"not ok" lines per round, with
- * "# " lines for each command run, its output and each failure. Exit status
- * 0 if every check passed, 1 otherwise, 2 on bad arguments.
+ * Output is kselftest TAP on stdout (kselftest.h): 12 "ok"/"not ok" lines
+ * per round, with "# " lines for each command run, its output and each
+ * failure. Exit status 0 if every check passed, 1 otherwise, 2 on bad
+ * arguments.
  *
  * Environment: MODPROBE, the modprobe command ("modprobe -d DIR" for a
  * kernel under test; default "modprobe"), and HMM_MODULE_ARGS, extra
  * test_hmm parameters (such as spm_addr_dev0=... spm_addr_dev1=...).
  *
- * Build against the kernel under test: gcc -O2 -I$KSRC/lib -o ... this.c
+ * Build against the kernel under test:
+ * gcc -O2 -I$KSRC/lib -I$KSRC/tools/testing/selftests -o ... this.c
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -66,9 +68,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "test_hmm_uapi.h"
-#include "progs.h"
 #include "test_devmap_uapi.h"
+#include "progs.h"
 
 #define HMM_DEV			"/dev/hmm_dmirror0"	/* device-private */
 #define DEVMAP_DEV		"/dev/test_devmap"
@@ -150,12 +153,9 @@ static struct child hmm_child = { .name = "dmirror child", .cmd = -1, .reply = -
 static struct child devmap_child = { .name = "devmap child", .cmd = -1, .reply = -1 };
 static struct child *const children[] = { &hmm_child, &devmap_child };
 
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
-
 static const char *modprobe_cmd = "modprobe";
 static long page_size;
-static int tap_nr, tap_failed;
-static bool bailing;		/* in bail_out(): do not bail out again */
+static bool bailing;		/* in bail_out(): clean up only once */
 static bool modprobe_stuck;	/* one did not finish: do not run another */
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -168,20 +168,13 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* ---- TAP output ---- */
-
-__attribute__((format(printf, 1, 2)))
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);		/* complete up to here if we are killed */
-}
+/*
+ * ---- TAP output ----
+ *
+ * kselftest.h's, line-buffered (ksft_print_header()): a line is out
+ * before the next fork, so a child has no copy of it to print again, and
+ * complete up to the last line if we are killed.
+ */
 
 /* A command's output, indented under the "# $ command" line. */
 static void diag_output(const char *out)
@@ -190,7 +183,7 @@ static void diag_output(const char *out)
 
 	while (*out) {
 		end = strchrnul(out, '\n');
-		diag("  %.*s", (int)(end - out), out);
+		ksft_print_msg("  %.*s\n", (int)(end - out), out);
 		out = *end ? end + 1 : end;
 	}
 }
@@ -198,18 +191,14 @@ static void diag_output(const char *out)
 static void report(int round, enum check c, bool ok)
 {
 	/* The plan counts NR_CHECKS lines per round, in enum order. */
-	assert(tap_nr % NR_CHECKS == (int)c);
-	tap_nr++;
-	tap_failed += !ok;
-	printf("%s %d round %d: %s\n", ok ? "ok" : "not ok", tap_nr, round,
-	       check_desc[c]);
-	fflush(stdout);
+	assert(ksft_test_num() % NR_CHECKS == c);
+	ksft_test_result(ok, "round %d: %s\n", round, check_desc[c]);
 }
 
 /* A check whose setup failed: not ok, with what went wrong. */
 static void not_run(int round, enum check c, const char *why)
 {
-	diag("not run: %s", why);
+	ksft_print_msg("not run: %s\n", why);
 	report(round, c, false);
 }
 
@@ -367,7 +356,7 @@ static int modprobe(const struct module *m, bool unload)
 	if (len >= (int)sizeof(cmd))
 		bail_out("MODPROBE and HMM_MODULE_ARGS make a command too long");
 
-	diag("$ %s", cmd);
+	ksft_print_msg("$ %s\n", cmd);
 	status = run_cmd(cmd, out, sizeof(out));
 	diag_output(out);
 	if (status == -ETIMEDOUT) {
@@ -375,15 +364,16 @@ static int modprobe(const struct module *m, bool unload)
 		bail_out("'%s' did not finish within %d s", cmd, MODPROBE_MS / 1000);
 	}
 	if (status == -1) {
-		diag("cannot run /bin/sh: %s", strerror(errno));
+		ksft_print_msg("cannot run /bin/sh: %s\n", strerror(errno));
 		return -1;
 	}
 	if (!WIFEXITED(status)) {
-		diag("modprobe %s", describe_status(status, how, sizeof(how)));
+		ksft_print_msg("modprobe %s\n",
+			       describe_status(status, how, sizeof(how)));
 		return -1;
 	}
 	if (WEXITSTATUS(status))
-		diag("exit status %d", WEXITSTATUS(status));
+		ksft_print_msg("exit status %d\n", WEXITSTATUS(status));
 	return WEXITSTATUS(status);
 }
 
@@ -400,7 +390,7 @@ static void unload_leftover(const struct module *m)
 {
 	if (!module_loaded(m))
 		return;
-	diag("%s is loaded: unloading it", m->name);
+	ksft_print_msg("%s is loaded: unloading it\n", m->name);
 	modprobe(m, true);
 	if (module_loaded(m))
 		bail_out("cannot unload %s", m->name);
@@ -562,20 +552,6 @@ static int pages_on_device(const void *buf)
 	return n;
 }
 
-static long migrate_to_device(int fd, void *buf, void *mirror)
-{
-	struct hmm_dmirror_cmd cmd = {
-		.addr = (uintptr_t)buf,
-		.ptr = (uintptr_t)mirror,	/* test_hmm copies the data here */
-		.npages = HMM_PAGES,
-	};
-
-	while (ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd))
-		if (errno != EINTR)
-			return -errno;
-	return cmd.cpages;
-}
-
 /* Child A: data on the device, still mapped when test_hmm goes. */
 static void hmm_child_main(int round, int in, int out)
 {
@@ -595,7 +571,8 @@ static void hmm_child_main(int round, int in, int out)
 	if (buf == MAP_FAILED || !mirror)
 		fail_exit(out, "no memory for %d pages", HMM_PAGES);
 	fill(buf, round);
-	moved = migrate_to_device(fd, buf, mirror);
+	/* test_hmm copies the data into the mirror too, as a device would. */
+	moved = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, mirror, HMM_PAGES);
 	if (moved < 0)
 		fail_exit(out, "HMM_DMIRROR_MIGRATE_TO_DEV: %s", strerror(-moved));
 	if (moved != HMM_PAGES)
@@ -621,25 +598,6 @@ static void hmm_child_main(int round, int in, int out)
 	_exit(0);
 }
 
-static int devmap_hold(int fd, void *addr, unsigned long npages,
-		       unsigned int flags)
-{
-	struct devmap_hold hold = {
-		.addr = (uintptr_t)addr,
-		.npages = npages,
-		.flags = flags,
-	};
-
-	return ioctl(fd, DEVMAP_IOC_HOLD, &hold);
-}
-
-static int devmap_state(int fd, void *addr, struct devmap_page_state *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->addr = (uintptr_t)addr;
-	return ioctl(fd, DEVMAP_IOC_PAGE_STATE, st);
-}
-
 /* Child B: GUP references on its pages, held by its test_devmap file. */
 static void devmap_child_main(int round, int in, int out)
 {
@@ -658,9 +616,10 @@ static void devmap_child_main(int round, int in, int out)
 	memset(buf, round, size);	/* populated, as a DMA buffer would be */
 
 	if (devmap_hold(fd, buf, DEVMAP_PAGES / 2,
-			DEVMAP_HOLD_PIN | DEVMAP_HOLD_WRITE))
+			DEVMAP_HOLD_PIN | DEVMAP_HOLD_WRITE, NULL))
 		fail_exit(out, "DEVMAP_IOC_HOLD (pin): %s", strerror(errno));
-	if (devmap_hold(fd, buf + half, DEVMAP_PAGES / 2, DEVMAP_HOLD_WRITE))
+	if (devmap_hold(fd, buf + half, DEVMAP_PAGES / 2, DEVMAP_HOLD_WRITE,
+			NULL))
 		fail_exit(out, "DEVMAP_IOC_HOLD (get): %s", strerror(errno));
 
 	/* See the references, so the unloads below are tested with them. */
@@ -727,7 +686,8 @@ static void end_child(struct child *c)
 	if (wait_pid(c->pid, &c->status, now_ms() + GRACE_MS)) {
 		kill(c->pid, SIGKILL);
 		if (wait_pid(c->pid, &c->status, now_ms() + KILL_MS)) {
-			diag("%s (pid %d) cannot be reaped", c->name, c->pid);
+			ksft_print_msg("%s (pid %d) cannot be reaped\n",
+				       c->name, c->pid);
 			c->status = W_EXITCODE(255, 0);
 		}
 	}
@@ -759,7 +719,7 @@ static bool ask(struct child *c, char cmd)
 			snprintf(line, sizeof(line), "fail no answer, its pipe closed");
 	}
 	if (!strncmp(line, "ok ", 3)) {
-		diag("%s: %s", c->name, line + 3);
+		ksft_print_msg("%s: %s\n", c->name, line + 3);
 		return true;
 	}
 
@@ -767,7 +727,7 @@ static bool ask(struct child *c, char cmd)
 	end_child(c);
 	snprintf(c->why, sizeof(c->why), "%s: %s; it %s", c->name, text,
 		 describe_status(c->status, how, sizeof(how)));
-	diag("%s", c->why);
+	ksft_print_msg("%s\n", c->why);
 	return false;
 }
 
@@ -779,15 +739,16 @@ static bool reap_child(struct child *c)
 	close_fd(&c->cmd);
 	close_fd(&c->reply);
 	if (wait_pid(c->pid, &c->status, now_ms() + EXIT_MS)) {
-		diag("%s still running %d s after it said it would exit",
-		     c->name, EXIT_MS / 1000);
+		ksft_print_msg("%s still running %d s after it said it would exit\n",
+			       c->name, EXIT_MS / 1000);
 		end_child(c);
 		return false;
 	}
 	c->pid = 0;
 	if (WIFEXITED(c->status) && !WEXITSTATUS(c->status))
 		return true;
-	diag("%s %s", c->name, describe_status(c->status, how, sizeof(how)));
+	ksft_print_msg("%s %s\n", c->name,
+		       describe_status(c->status, how, sizeof(how)));
 	return false;
 }
 
@@ -799,7 +760,7 @@ static void cleanup(void)
 	for (i = 0; i < ARRAY_SIZE(children); i++)
 		end_child(children[i]);
 	if (modprobe_stuck) {
-		diag("not unloading anything: a modprobe is stuck");
+		ksft_print_msg("not unloading anything: a modprobe is stuck\n");
 		return;
 	}
 	for (i = 0; i < ARRAY_SIZE(modules); i++) {
@@ -807,25 +768,32 @@ static void cleanup(void)
 			continue;
 		modprobe(modules[i], true);
 		if (module_loaded(modules[i]))
-			diag("%s is still loaded", modules[i]->name);
+			ksft_print_msg("%s is still loaded\n", modules[i]->name);
 	}
 }
 
+/*
+ * Clean up, then "Bail out!" with why: the cleanup's diagnostics come
+ * first, as "Bail out!" ends the TAP. If the cleanup bails out too (a
+ * modprobe that hangs), its reason is a diagnostic before the first one's.
+ */
 static void bail_out(const char *fmt, ...)
 {
+	static char why[1536];
+	char msg[1536];
 	va_list ap;
 
-	if (bailing)	/* cleanup() below failed too: it said why */
-		exit(1);
-	bailing = true;
-	printf("Bail out! ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
+	if (bailing) {	/* from cleanup() below */
+		ksft_print_msg("and while cleaning up: %s\n", msg);
+		ksft_exit_fail_msg("%s\n", why);
+	}
+	bailing = true;
+	snprintf(why, sizeof(why), "%s", msg);
 	cleanup();
-	exit(1);
+	ksft_exit_fail_msg("%s\n", why);
 }
 
 /* ---- The checks ---- */
@@ -852,12 +820,13 @@ static void check_refused(int round, const struct module *m, struct child *c,
 	}
 	status = modprobe(m, true);
 	if (!status)
-		diag("%s unloaded while %s has %s open", m->name, c->name, m->dev);
+		ksft_print_msg("%s unloaded while %s has %s open\n", m->name,
+			       c->name, m->dev);
 	report(round, refused, status > 0);
 
 	loaded = module_loaded(m);
 	if (!loaded)
-		diag("/sys/module/%s is gone", m->name);
+		ksft_print_msg("/sys/module/%s is gone\n", m->name);
 	report(round, kept, loaded);
 }
 
@@ -881,17 +850,17 @@ static void check_hmm_unload(int round, int regions_loaded)
 
 	gone = !module_loaded(&test_hmm);
 	if (!gone)
-		diag("/sys/module/test_hmm still exists");
+		ksft_print_msg("/sys/module/test_hmm still exists\n");
 	report(round, HMM_SYSFS_GONE, gone);
 
 	/* Seeing none now means something only if there were some before. */
 	regions = iomem_regions();
 	if (regions_loaded <= 0)
-		diag("no hmm_dmirror region in /proc/iomem even while loaded (%d)",
-		     regions_loaded);
+		ksft_print_msg("no hmm_dmirror region in /proc/iomem even while loaded (%d)\n",
+			       regions_loaded);
 	else if (regions)
-		diag("hmm_dmirror regions in /proc/iomem: %d (%d while loaded)",
-		     regions, regions_loaded);
+		ksft_print_msg("hmm_dmirror regions in /proc/iomem: %d (%d while loaded)\n",
+			       regions, regions_loaded);
 	report(round, HMM_IOMEM_GONE, regions_loaded > 0 && regions == 0);
 }
 
@@ -922,7 +891,7 @@ static void check_devmap_unload(int round)
 	}
 	unloaded = modprobe(&test_devmap, true) == 0;
 	if (module_loaded(&test_devmap)) {
-		diag("/sys/module/test_devmap still exists");
+		ksft_print_msg("/sys/module/test_devmap still exists\n");
 		unloaded = false;
 	}
 	report(round, DEVMAP_UNLOADED, unloaded);
@@ -933,7 +902,7 @@ static void run_round(int round)
 {
 	int regions;
 
-	diag("round %d", round);
+	ksft_print_msg("round %d\n", round);
 	load_modules(round);
 	regions = iomem_regions();
 
@@ -972,28 +941,18 @@ static void usage(const char *prog)
 	exit(2);
 }
 
-static int parse_num(const char *prog, const char *s, int min, int max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		usage(prog);
-	return v;
-}
-
 int main(int argc, char **argv)
 {
-	int opt, round, rounds = 3;
+	long round, rounds = 3;
 	const char *env;
 	size_t i;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
 		switch (opt) {
 		case 'n':
-			rounds = parse_num(argv[0], optarg, 1, MAX_ROUNDS);
+			if (!parse_long(optarg, 1, MAX_ROUNDS, &rounds))
+				usage(argv[0]);
 			break;
 		default:
 			usage(argv[0]);
@@ -1012,10 +971,10 @@ int main(int argc, char **argv)
 	/* A child that died must not take us with it when we write to it. */
 	signal(SIGPIPE, SIG_IGN);
 
-	printf("TAP version 13\n");
-	printf("1..%d\n", rounds * NR_CHECKS);
-	diag("module-lifetime: %d rounds, MODPROBE='%s', HMM_MODULE_ARGS='%s'",
-	     rounds, modprobe_cmd, test_hmm.args);
+	ksft_print_header();
+	ksft_set_plan(rounds * NR_CHECKS);
+	ksft_print_msg("module-lifetime: %ld rounds, MODPROBE='%s', HMM_MODULE_ARGS='%s'\n",
+		       rounds, modprobe_cmd, test_hmm.args);
 	if (geteuid())
 		bail_out("needs root: it loads and unloads modules");
 
@@ -1024,7 +983,5 @@ int main(int argc, char **argv)
 		unload_leftover(modules[i]);
 	for (round = 1; round <= rounds; round++)
 		run_round(round);
-
-	diag("Totals: pass:%d fail:%d", tap_nr - tap_failed, tap_failed);
-	return tap_failed ? 1 : 0;
+	ksft_finished();
 }
