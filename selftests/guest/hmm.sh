@@ -27,7 +27,7 @@ FAILSLAB=/sys/kernel/debug/failslab
 # failslab_off: failslab as the boot left it. hmm-tests' chunk_alloc_fault
 # restores it itself, but not when the harness kills it at its timeout,
 # and its stack filter would then keep later suites' fault injection
-# (devmap-faults) from ever firing.
+# (devmap-tests' devmap_faults cases) from ever firing.
 failslab_off() {
 	local kv
 	for kv in probability=0 require-start=0 require-end=0xffffffffffffffff \

@@ -1,11 +1,10 @@
 #!/bin/bash
-# Suite "robust": the series under concurrency, injected faults, hostile
-# input and module unloads, with the harness's programs (selftests/progs):
+# Suite "robust": the series under concurrency, hostile input and module
+# unloads, with the harness's programs (selftests/progs):
 #   devmap-stress      holders pin and get pages of a DAX file while others
 #                      truncate, punch, extend and write it (ext4, then xfs)
 #   ioctl-fuzz         seeded random ioctls against test_devmap and test_hmm's
 #                      mirrors (ioctl-fuzz.coherent: the device-coherent ones)
-#   devmap-faults      fail each allocation of a test_devmap hold in turn
 #   module-lifetime    unload test_hmm/test_devmap under open files and
 #                      device pages, reload, repeat
 # and, after all of them with both modules unloaded, kmemleak.tap: the
@@ -17,18 +16,6 @@ set -u
 KMEMLEAK=/sys/kernel/debug/kmemleak
 loop=${SUFFIX#.loop}
 [ -n "$loop" ] || loop=1
-
-# fault_setup VALUE: let failslab and fail_page_alloc consider GFP_KERNEL
-# and order-0 allocations (fail-nth decides which call fails), quietly;
-# "restore" puts the defaults back.
-fault_setup() {
-	local wait=N order=0 verbose=0 d
-	[ "$1" != restore ] || wait=Y order=1 verbose=2
-	for d in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
-		echo $wait >"$d/ignore-gfp-wait" && echo $verbose >"$d/verbose" || return 1
-	done
-	echo $order >/sys/kernel/debug/fail_page_alloc/min-order
-}
 
 [ ! -w "$KMEMLEAK" ] || { kmemleak_scan && echo clear >"$KMEMLEAK"; }
 
@@ -57,14 +44,6 @@ run_tap ioctl-fuzz "$PROGS_DIR/ioctl-fuzz" -s "$loop" -n "${FUZZ_CALLS:-5000}" \
 	/dev/test_devmap /dev/hmm_dmirror0 /dev/hmm_dmirror1
 run_tap ioctl-fuzz.coherent "$PROGS_DIR/ioctl-fuzz" -E -s "$loop" \
 	-n "${FUZZ_CALLS:-5000}" /dev/hmm_dmirror2 /dev/hmm_dmirror3
-
-# Injected allocation failures.
-if fault_setup on; then
-	run_tap devmap-faults "$PROGS_DIR/devmap-faults"
-else
-	bail_out devmap-faults "cannot configure failslab/fail_page_alloc in debugfs"
-fi
-fault_setup restore
 
 # Unloads under load; it loads and unloads the modules itself.
 modprobe -r test_hmm
