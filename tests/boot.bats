@@ -72,6 +72,7 @@ echo "HMMDEVM: tests start"; echo "HMMDEVM: tests end"'
 	grep -qx 'THP=never' "$T/res/plan"
 	grep -qx 'SPM_ADDR_DEV0=0x140000000' "$T/res/plan"
 	grep -qx 'ON_LEAK=fail' "$T/res/plan"
+	grep -qx 'VMTESTS_CATEGORY_SECONDS=1200' "$T/res/plan"
 	run "$REPO/scripts/boot-guest" --report-leaks "$T/obj" "$T/res"
 	[ "$status" -eq 0 ]
 	grep -qx 'ON_LEAK=report' "$T/res/plan"

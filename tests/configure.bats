@@ -62,6 +62,20 @@ merge_reports() {
 	[[ "$output" == *"CONFIG_TEST_DEVMAP is not defined in this tree; left out"* ]]
 }
 
+@test "configure-kernel: 7.3's 'differs' report (an option set otherwise) is an error" {
+	cat >"$T/src/scripts/kconfig/merge_config.sh" <<'MERGE'
+#!/bin/bash
+echo "WARNING: CONFIG_TRANSPARENT_HUGEPAGE_MADVISE differs:"
+echo "Requested value: CONFIG_TRANSPARENT_HUGEPAGE_MADVISE=y"
+echo "Actual value:    # CONFIG_TRANSPARENT_HUGEPAGE_MADVISE is not set"
+MERGE
+	chmod +x "$T/src/scripts/kconfig/merge_config.sh"
+	run "$REPO/scripts/configure-kernel" "$T/src" "$T/obj"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == *"by the fragments: CONFIG_TRANSPARENT_HUGEPAGE_MADVISE (see"* ]]
+	[[ "$output" == *"Actual value:    # CONFIG_TRANSPARENT_HUGEPAGE_MADVISE is not set"* ]]
+}
+
 @test "configure-kernel: a refused choice entry (an indented config line) is an error" {
 	# 6.12's mm/Kconfig defines TRANSPARENT_HUGEPAGE_MADVISE this way.
 	merge_reports CONFIG_TRANSPARENT_HUGEPAGE_MADVISE
