@@ -31,6 +31,14 @@ results() {
 	[ "${lines[0]}" = "mm-vmtests: 3 cases, 1 pass on base, 0 newly failing on patched" ]
 }
 
+@test "vmtests-peer: a temporary path in a case's arguments is not part of its name" {
+	results "$B" "ok 1 thp: split_huge_page_test /tmp/xfs_dir_pmDnvv"
+	results "$P" "ok 1 thp: split_huge_page_test /tmp/xfs_dir_Q2xk9a"
+	run "$REPO/scripts/vmtests-peer" "$B" "$P"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "mm-vmtests: 1 cases, 1 pass on base, 0 newly failing on patched" ]
+}
+
 @test "vmtests-peer: a case that fails, skips or is missing on patched is newly failing" {
 	results "$B" "ok 1 mmap: map_fixed_noreplace" "ok 2 gup_test: gup_test -u -n 1" \
 		"ok 3 gup_test: gup_test -u -n 1" "ok 4 cow: cow" "ok 5 thp: khugepaged"
